@@ -9,12 +9,14 @@
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod duration;
 pub mod emit;
 pub mod escape;
 pub mod eval;
 pub mod load;
 pub mod nomad;
 pub mod plan;
+pub mod reference;
 pub mod render;
 pub mod schema;
 pub mod validate;

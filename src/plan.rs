@@ -1,1 +1,475 @@
-//! (in progress)
+//! Stage 3, plan: turns a validated file into the template context of each phase.
+//!
+//! Everything a template needs is computed here (job ids, the staging image, which task uses
+//! which credential), so templates only lay text out. Values are raw user strings: templates
+//! escape them with the filters of [`crate::render`].
+
+use std::path::Path;
+use std::process::Command;
+
+use serde::Serialize;
+
+use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
+use crate::diag::Finding;
+use crate::load::Loaded;
+use crate::reference;
+
+/// Default images; pinned so that a build is reproducible.
+pub const DEFAULT_BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.37.3";
+/// Image for the `checkout` task.
+pub const DEFAULT_GIT_IMAGE: &str = "docker.io/alpine/git:v2.47.2";
+/// Image for the `publish` task.
+pub const DEFAULT_SKOPEO_IMAGE: &str = "quay.io/skopeo/stable:v1.16.1";
+
+/// The three phases, in run order.
+pub const PHASES: [&str; 3] = ["build", "test", "publish"];
+
+/// Facts about the git repository that contains the file.
+#[derive(Debug, Clone, Default)]
+pub struct GitInfo {
+    /// `origin` remote URL.
+    pub origin: Option<String>,
+    /// Full HEAD commit id.
+    pub head: Option<String>,
+    /// Short HEAD commit id (the default run id).
+    pub short: Option<String>,
+}
+
+impl GitInfo {
+    /// Reads the repository containing `dir` (all `None` outside a repository).
+    pub fn discover(dir: &Path) -> GitInfo {
+        let git = |args: &[&str]| -> Option<String> {
+            let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+            let s = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+            (out.status.success() && !s.is_empty()).then_some(s)
+        };
+        GitInfo {
+            origin: git(&["remote", "get-url", "origin"]),
+            head: git(&["rev-parse", "--verify", "-q", "HEAD"]),
+            short: git(&["rev-parse", "--short", "HEAD"]),
+        }
+    }
+}
+
+/// Options of one compile.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// The run id (validated by the caller).
+    pub run_id: String,
+    /// sha256 of the build.hcl bytes, hex.
+    pub source_sha256: String,
+    /// Facts about the surrounding git repository.
+    pub git: GitInfo,
+}
+
+/// A Vault KV v2 secret with a user name and password, and what it unlocks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Secret {
+    /// KV v2 read path.
+    pub path: String,
+    /// Field with the user name.
+    pub username: String,
+    /// Field with the password.
+    pub password: String,
+    /// Registry `host[:port]` or git host the secret is for.
+    pub host: String,
+}
+
+/// How a registry is reached.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryCtx {
+    /// `host[:port]`.
+    pub host: String,
+    /// Plain HTTP / no TLS verification.
+    pub insecure: bool,
+    /// Credentials, when configured.
+    pub secret: Option<Secret>,
+}
+
+/// Job-level settings shared by all phases.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobCtx {
+    /// Job ID and name.
+    pub id: String,
+    /// Region.
+    pub region: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Datacenters.
+    pub datacenters: Vec<String>,
+    /// Node pool.
+    pub node_pool: String,
+    /// Priority.
+    pub priority: i64,
+    /// User constraints.
+    pub constraints: Vec<ConstraintCtx>,
+    /// Meta, identity keys first.
+    pub meta: Vec<(String, String)>,
+}
+
+/// A placement constraint.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConstraintCtx {
+    /// Left side.
+    pub attribute: String,
+    /// Operator.
+    pub operator: String,
+    /// Right side (empty for `is_set`-like operators).
+    pub value: Option<String>,
+}
+
+/// Task resources.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ResourcesCtx {
+    /// MHz.
+    pub cpu: i64,
+    /// MB.
+    pub memory: i64,
+    /// MB of ephemeral disk for the group.
+    pub disk: i64,
+}
+
+/// The `checkout` task.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckoutCtx {
+    /// Clone URL.
+    pub url: String,
+    /// Branch, tag or commit.
+    pub git_ref: String,
+    /// Image with git.
+    pub image: String,
+    /// Git credentials.
+    pub secret: Option<Secret>,
+}
+
+/// The build task.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildCtx {
+    /// Buildah image.
+    pub builder_image: String,
+    /// `vfs` or `overlay`.
+    pub storage_driver: &'static str,
+    /// `chroot`, `oci` or `rootless`.
+    pub isolation: &'static str,
+    /// Privileged container.
+    pub privileged: bool,
+    /// Pass `/dev/fuse`.
+    pub fuse: bool,
+    /// Host volume for `/var/lib/containers`.
+    pub cache_volume: Option<String>,
+    /// Containerfile, relative to the context.
+    pub containerfile: Option<String>,
+    /// Context directory relative to the checkout.
+    pub context: String,
+    /// Multi-stage target.
+    pub target: Option<String>,
+    /// Build arguments.
+    pub build_args: Vec<(String, String)>,
+    /// Labels.
+    pub labels: Vec<(String, String)>,
+    /// Registries with credentials the build may pull from or push to (auth.json).
+    pub auth: Vec<Secret>,
+    /// Whether any declared registry is insecure (TLS verification off for pulls).
+    pub insecure_pull: bool,
+    /// Whether the staging registry is insecure.
+    pub insecure_push: bool,
+    /// Resources.
+    pub resources: ResourcesCtx,
+    /// Go duration.
+    pub timeout: Option<String>,
+}
+
+/// One test group.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestCtx {
+    /// Test name (group and task name).
+    pub name: String,
+    /// Image to run.
+    pub image: String,
+    /// Credentials for pulling the image.
+    pub pull_secret: Option<Secret>,
+    /// Command; empty runs the image's default.
+    pub command: Vec<String>,
+    /// Environment.
+    pub env: Vec<(String, String)>,
+    /// Resources.
+    pub resources: ResourcesCtx,
+    /// Go duration.
+    pub timeout: Option<String>,
+    /// Clone the source first.
+    pub checkout: bool,
+}
+
+/// The publish task.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishCtx {
+    /// Image with skopeo.
+    pub image: String,
+    /// Every `repository:tag` to copy to.
+    pub targets: Vec<CopyTarget>,
+    /// Credentials of every registry involved (auth.json).
+    pub auth: Vec<Secret>,
+    /// Whether the staging registry is insecure.
+    pub src_insecure: bool,
+}
+
+/// One copy destination.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyTarget {
+    /// `repository:tag`.
+    pub image: String,
+    /// Plain HTTP / no TLS verification.
+    pub insecure: bool,
+}
+
+/// Vault login.
+#[derive(Debug, Clone, Serialize)]
+pub struct VaultCtx {
+    /// JWT auth role.
+    pub role: String,
+    /// Audience of an explicit `vault_default` identity.
+    pub audience: Option<Vec<String>>,
+}
+
+/// Everything one phase's templates see.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseCtx {
+    /// nomad-build's version.
+    pub version: &'static str,
+    /// Pipeline name.
+    pub pipeline: String,
+    /// `build`, `test` or `publish`.
+    pub phase: &'static str,
+    /// Run id.
+    pub run_id: String,
+    /// Job settings.
+    pub job: JobCtx,
+    /// `<repository>:build-<run-id>`.
+    pub staging_image: String,
+    /// Registry of the staging image.
+    pub staging_registry: RegistryCtx,
+    /// Vault login (present when any credential is configured).
+    pub vault: Option<VaultCtx>,
+    /// Source checkout.
+    pub checkout: CheckoutCtx,
+    /// Build task (build phase).
+    pub build: BuildCtx,
+    /// Test groups (test phase).
+    pub tests: Vec<TestCtx>,
+    /// Publish task (publish phase).
+    pub publish: Option<PublishCtx>,
+}
+
+/// The phases this pipeline declares.
+pub fn declared_phases(p: &Pipeline) -> Vec<&'static str> {
+    PHASES
+        .into_iter()
+        .filter(|ph| match *ph {
+            "test" => !p.test.is_empty(),
+            "publish" => p.publish.is_some(),
+            _ => true,
+        })
+        .collect()
+}
+
+fn secret(c: &Credentials, host: &str) -> Secret {
+    Secret {
+        path: c.path.clone(),
+        username: c.username.clone().unwrap_or_else(|| "username".to_owned()),
+        password: c.password.clone().unwrap_or_else(|| "password".to_owned()),
+        host: host.to_owned(),
+    }
+}
+
+fn registry(p: &Pipeline, host: &str) -> RegistryCtx {
+    let r = p.registry.get(host);
+    RegistryCtx {
+        host: host.to_owned(),
+        insecure: r.is_some_and(|r| r.insecure),
+        secret: r.and_then(|r| r.credentials.as_ref()).map(|c| secret(c, host)),
+    }
+}
+
+fn host_of(image: &str) -> String {
+    reference::parse(image).map(|r| r.host).unwrap_or_default()
+}
+
+/// The host part of a git URL (`https://host/x`, `ssh://git@host/x`, `git@host:x`).
+pub fn git_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    if url.contains("://") {
+        rest.to_owned()
+    } else {
+        rest.split(':').next().unwrap_or_default().to_owned()
+    }
+}
+
+/// Plans every declared phase. Errors (no source, for example) are findings.
+pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Finding>> {
+    let (name, p) = loaded.pipeline();
+    let ptr = format!("/pipeline/{name}");
+    let source = p.source.as_ref();
+    let url = source.and_then(|s| s.url.clone()).or_else(|| opts.git.origin.clone());
+    let Some(url) = url else {
+        let at = match source {
+            Some(_) => loaded.key_span(&format!("{ptr}/source")),
+            None => loaded.key_span(&ptr),
+        };
+        return Err(vec![Finding::error("missing-source", loaded.file, at, "no source repository to build")
+            .label("no `source.url`, and the file is not in a git repository with an `origin` remote")
+            .help("add `source { url = \"https://...\" }`, or run inside a git clone that has an `origin` remote")]);
+    };
+    let git_ref = match source.and_then(|s| s.git_ref.clone()) {
+        Some(r) => r,
+        None if source.and_then(|s| s.url.as_ref()).is_none() => opts.git.head.clone().unwrap_or_else(|| "main".to_owned()),
+        None => "main".to_owned(),
+    };
+    let checkout = CheckoutCtx {
+        secret: source.and_then(|s| s.credentials.as_ref()).map(|c| secret(c, &git_host(&url))),
+        url,
+        git_ref,
+        image: source.and_then(|s| s.git_image.clone()).unwrap_or_else(|| DEFAULT_GIT_IMAGE.to_owned()),
+    };
+
+    let staging_image = format!("{}:build-{}", p.image.repository, opts.run_id);
+    let staging_registry = registry(p, &host_of(&p.image.repository));
+    let all_auth: Vec<Secret> = p
+        .registry
+        .iter()
+        .filter_map(|(h, r)| r.credentials.as_ref().map(|c| secret(c, h)))
+        .collect();
+    let b = &p.build;
+    let build_res = b.resources.unwrap_or_default();
+    let build = BuildCtx {
+        builder_image: b.builder_image.clone().unwrap_or_else(|| DEFAULT_BUILDER_IMAGE.to_owned()),
+        storage_driver: match b.storage_driver.unwrap_or(StorageDriver::Vfs) {
+            StorageDriver::Vfs => "vfs",
+            StorageDriver::Overlay => "overlay",
+        },
+        isolation: match b.isolation.unwrap_or(Isolation::Chroot) {
+            Isolation::Chroot => "chroot",
+            Isolation::Oci => "oci",
+            Isolation::Rootless => "rootless",
+        },
+        privileged: b.privileged.unwrap_or(true),
+        fuse: b.fuse.unwrap_or(false),
+        cache_volume: b.cache.as_ref().and_then(|c| c.host_volume.clone()),
+        containerfile: p.image.containerfile.clone(),
+        context: p.image.context.clone().unwrap_or_else(|| ".".to_owned()),
+        target: p.image.target.clone(),
+        build_args: p.image.build_args.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        labels: p.image.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        auth: all_auth.clone(),
+        insecure_pull: p.registry.values().any(|r| r.insecure),
+        insecure_push: staging_registry.insecure,
+        resources: ResourcesCtx {
+            cpu: build_res.cpu.unwrap_or(1000),
+            memory: build_res.memory.unwrap_or(2048),
+            disk: build_res.disk.unwrap_or(4096),
+        },
+        timeout: b.timeout.clone(),
+    };
+    let tests: Vec<TestCtx> = p
+        .test
+        .iter()
+        .map(|(tname, t)| {
+            let image = t.image.clone().unwrap_or_else(|| staging_image.clone());
+            let r = t.resources.unwrap_or_default();
+            TestCtx {
+                name: tname.clone(),
+                pull_secret: registry(p, &host_of(&image)).secret,
+                image,
+                command: t.command.clone(),
+                env: t.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                resources: ResourcesCtx {
+                    cpu: r.cpu.unwrap_or(500),
+                    memory: r.memory.unwrap_or(512),
+                    disk: r.disk.unwrap_or(1024),
+                },
+                timeout: t.timeout.clone(),
+                checkout: t.checkout,
+            }
+        })
+        .collect();
+    let publish = p.publish.as_ref().map(|pb| {
+        let mut targets = Vec::new();
+        let mut repos = vec![p.image.repository.clone()];
+        repos.extend(pb.repositories.iter().cloned());
+        let mut hosts = vec![staging_registry.host.clone()];
+        for repo in &repos {
+            let reg = registry(p, &host_of(repo));
+            hosts.push(reg.host.clone());
+            for tag in &pb.tags {
+                targets.push(CopyTarget { image: format!("{repo}:{tag}"), insecure: reg.insecure });
+            }
+        }
+        PublishCtx {
+            image: pb.skopeo_image.clone().unwrap_or_else(|| DEFAULT_SKOPEO_IMAGE.to_owned()),
+            targets,
+            auth: all_auth.iter().filter(|s| hosts.contains(&s.host)).cloned().collect(),
+            src_insecure: staging_registry.insecure,
+        }
+    });
+
+    let n = &p.nomad;
+    let job_base = |phase: &str| {
+        let mut meta = vec![
+            ("nomad-build.pipeline".to_owned(), name.to_owned()),
+            ("nomad-build.phase".to_owned(), phase.to_owned()),
+            ("nomad-build.run-id".to_owned(), opts.run_id.clone()),
+            ("nomad-build.source".to_owned(), opts.source_sha256.clone()),
+            ("nomad-build.version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+        ];
+        meta.extend(n.meta.iter().filter(|(k, _)| !k.starts_with("nomad-build.")).map(|(k, v)| (k.clone(), v.clone())));
+        JobCtx {
+            id: format!("{name}-{phase}-{}", opts.run_id),
+            region: n.region.clone().unwrap_or_else(|| "global".to_owned()),
+            namespace: n.namespace.clone().unwrap_or_else(|| "default".to_owned()),
+            datacenters: n.datacenters.clone().unwrap_or_else(|| vec!["*".to_owned()]),
+            node_pool: n.node_pool.clone().unwrap_or_else(|| "default".to_owned()),
+            priority: n.priority.unwrap_or(50),
+            constraints: n
+                .constraint
+                .iter()
+                .map(|c| ConstraintCtx {
+                    attribute: c.attribute.clone().unwrap_or_default(),
+                    operator: c.operator.clone().unwrap_or_else(|| "=".to_owned()),
+                    value: c.value.clone(),
+                })
+                .collect(),
+            meta,
+        }
+    };
+    let vault = p.vault.as_ref().map(|v| VaultCtx { role: v.role.clone(), audience: v.audience.clone() });
+    Ok(declared_phases(p)
+        .into_iter()
+        .map(|phase| PhaseCtx {
+            version: env!("CARGO_PKG_VERSION"),
+            pipeline: name.to_owned(),
+            phase,
+            run_id: opts.run_id.clone(),
+            job: job_base(phase),
+            staging_image: staging_image.clone(),
+            staging_registry: staging_registry.clone(),
+            vault: vault.clone(),
+            checkout: checkout.clone(),
+            build: build.clone(),
+            tests: if phase == "test" { tests.clone() } else { Vec::new() },
+            publish: if phase == "publish" { publish.clone() } else { None },
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::git_host;
+
+    #[test]
+    fn git_hosts() {
+        assert_eq!(git_host("https://git.example.com/acme/x.git"), "git.example.com");
+        assert_eq!(git_host("https://u@git.example.com:8443/x"), "git.example.com:8443");
+        assert_eq!(git_host("git@github.com:acme/x.git"), "github.com");
+    }
+}

@@ -1,1 +1,166 @@
-//! (in progress)
+//! Stage 4, render: minijinja templates → HCL jobspec → typed Nomad model → API JSON.
+//!
+//! Templates use `{% %}` for statements, `{= =}` for values and `{* *}` for comments, so
+//! consul-template's `{{ }}` and the shell's `${#x}` pass through untouched. Undefined values
+//! are errors. Every user string is escaped by a filter that names its layer:
+//!
+//! | filter        | for                                                        |
+//! |---------------|------------------------------------------------------------|
+//! | `hcl`         | any HCL value (strings quoted; `${`→`$${`, `%{`→`%%{`)      |
+//! | `hcl_config`  | values in a task `config` block: Nomad's client re-interpolates them first |
+//! | `sh`          | a word in a POSIX shell script                             |
+//! | `go`          | a Go string literal inside a consul-template action        |
+//! | `ct`          | literal text inside consul-template data                   |
+//! | `json`        | a JSON string                                              |
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::ValueKind;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
+
+use crate::diag::{Finding, Sources};
+use crate::escape;
+use crate::nomad::jobspec;
+use crate::nomad::model::JobRegisterRequest;
+use crate::plan::PhaseCtx;
+
+/// The templates compiled into the binary, by file name.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("build.nomad.hcl.j2", include_str!("../templates/build.nomad.hcl.j2")),
+    ("test.nomad.hcl.j2", include_str!("../templates/test.nomad.hcl.j2")),
+    ("publish.nomad.hcl.j2", include_str!("../templates/publish.nomad.hcl.j2")),
+    ("macros.j2", include_str!("../templates/macros.j2")),
+    ("checkout.sh.j2", include_str!("../templates/checkout.sh.j2")),
+    ("build.sh.j2", include_str!("../templates/build.sh.j2")),
+    ("publish.sh.j2", include_str!("../templates/publish.sh.j2")),
+    ("registry-auth.json.ctmpl.j2", include_str!("../templates/registry-auth.json.ctmpl.j2")),
+    ("registry-pull.env.ctmpl.j2", include_str!("../templates/registry-pull.env.ctmpl.j2")),
+    ("git-credentials.ctmpl.j2", include_str!("../templates/git-credentials.ctmpl.j2")),
+];
+
+/// The template set: embedded templates, each replaceable by a file of the same name.
+pub struct Templates {
+    sources: BTreeMap<String, String>,
+    /// Where each template came from, for messages.
+    origins: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// The embedded templates.
+    pub fn embedded() -> Self {
+        let mut t = Templates { sources: BTreeMap::new(), origins: BTreeMap::new() };
+        for (name, text) in EMBEDDED {
+            t.sources.insert((*name).to_owned(), (*text).to_owned());
+            t.origins.insert((*name).to_owned(), format!("templates/{name}"));
+        }
+        t
+    }
+
+    /// Replaces embedded templates by the files of `dir` with the same names; other files in
+    /// `dir` that end in `.j2` are added (for new macros or includes).
+    pub fn override_from(&mut self, dir: &Path) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".j2") || !entry.file_type()?.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path())?;
+            self.origins.insert(name.clone(), entry.path().display().to_string());
+            self.sources.insert(name, text);
+        }
+        Ok(())
+    }
+
+    fn environment(&self) -> Environment<'_> {
+        let mut env = Environment::new();
+        let syntax = SyntaxConfig::builder()
+            .block_delimiters("{%", "%}")
+            .variable_delimiters("{=", "=}")
+            .comment_delimiters("{*", "*}")
+            .build()
+            .expect("the delimiters are distinct");
+        env.set_syntax(syntax);
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.add_filter("hcl", |v: Value| hcl_value(&v, false));
+        env.add_filter("hcl_config", |v: Value| hcl_value(&v, true));
+        env.add_filter("sh", |s: String| escape::shell_quote(&s));
+        env.add_filter("go", |s: String| escape::go_string(&s));
+        env.add_filter("ct", |s: String| escape::consul_template_text(&s));
+        env.add_filter("json", |s: String| serde_json::to_string(&s).expect("strings serialize"));
+        for (name, text) in &self.sources {
+            // Syntax errors surface when the template is used, with its location.
+            let _ = env.add_template(name.as_str(), text.as_str());
+        }
+        env
+    }
+}
+
+/// Renders a value as HCL: strings quoted and escaped, lists and numbers literally.
+fn hcl_value(v: &Value, config: bool) -> Result<String, Error> {
+    match v.kind() {
+        ValueKind::String => {
+            let s = v.as_str().unwrap_or_default();
+            Ok(if config { escape::hcl_quote(&escape::nomad_config_escape(s)) } else { escape::hcl_quote(s) })
+        }
+        ValueKind::Number | ValueKind::Bool => Ok(v.to_string()),
+        ValueKind::Seq => {
+            let items: Result<Vec<String>, Error> = v.try_iter()?.map(|x| hcl_value(&x, config)).collect();
+            Ok(format!("[{}]", items?.join(", ")))
+        }
+        _ => Err(Error::new(ErrorKind::InvalidOperation, format!("cannot write {} as an HCL value", v.kind()))),
+    }
+}
+
+/// One rendered phase.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// `build`, `test` or `publish`.
+    pub phase: &'static str,
+    /// The HCL jobspec.
+    pub hcl: String,
+    /// The decoded job.
+    pub job: JobRegisterRequest,
+    /// The API JSON (`{"Job": ...}`), pretty, with a final newline.
+    pub json: String,
+}
+
+/// Renders and decodes one phase. Template errors point into the template; decode errors
+/// into the rendered text (both are added to `sources`).
+pub fn render_phase(templates: &Templates, ctx: &PhaseCtx, sources: &mut Sources) -> Result<Rendered, Vec<Finding>> {
+    let env = templates.environment();
+    let name = format!("{}.nomad.hcl.j2", ctx.phase);
+    let hcl = env
+        .get_template(&name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| vec![template_finding(templates, &e, sources)])?;
+    let rendered_name = format!("{}.{}.nomad.hcl (rendered from {})", ctx.pipeline, ctx.phase, templates.origins[&name]);
+    let file = sources.add(rendered_name, hcl.clone());
+    let job = jobspec::decode(&hcl, file)?;
+    let mut json = serde_json::to_string_pretty(&job).expect("the model serializes");
+    json.push('\n');
+    Ok(Rendered { phase: ctx.phase, hcl, job, json })
+}
+
+fn template_finding(templates: &Templates, e: &Error, sources: &mut Sources) -> Finding {
+    let name = e.name().unwrap_or("template").to_owned();
+    let text = templates.sources.get(&name).cloned().unwrap_or_default();
+    let origin = templates.origins.get(&name).cloned().unwrap_or(name);
+    let file = sources.add(origin, text.clone());
+    let span = e.range().unwrap_or(0..0);
+    let mut detail = e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string());
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        detail.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    Finding::error("template-error", file, span, format!("template error: {detail}"))
+        .label(e.kind().to_string())
+        .help("templates use {% %} for statements, {= =} for values and {* *} for comments; undefined values are errors")
+}
