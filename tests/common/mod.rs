@@ -1,0 +1,59 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The crate's root directory.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Nomad job schema shipped in ../shared.
+pub fn nomad_schema() -> jsonschema::Validator {
+    let path = root().join("../shared/nomad/job.schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::draft202012::new(&schema).expect("schema compiles")
+}
+
+/// Validates a job JSON document; returns every error as `pointer: message`.
+pub fn schema_errors(validator: &jsonschema::Validator, json: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(json).expect("generated JSON parses");
+    validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect()
+}
+
+/// Runs the binary in `dir` with `args`; returns (exit code, stdout, stderr).
+pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nomad-build"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("NOMAD_BUILD_VAR_ref")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    )
+}
+
+/// Renders `dir/build.hcl` into a fresh directory; returns (code, stderr, files sorted by name).
+pub fn render_dir(dir: &Path, extra: &[&str]) -> (i32, String, Vec<(String, String)>) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_s = out.path().to_str().expect("utf-8 path").to_owned();
+    let mut args = vec!["render", "build.hcl", "--run-id", "3f2a1c9", "-o", out_s.as_str()];
+    args.extend_from_slice(extra);
+    let (code, _, stderr) = run(dir, &args);
+    let mut files: Vec<(String, String)> = std::fs::read_dir(out.path())
+        .expect("out dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).expect("output is text"))
+        })
+        .collect();
+    files.sort();
+    let stderr = stderr.replace(&out_s, "<out>");
+    (code, stderr, files)
+}
