@@ -110,7 +110,7 @@ fn hcl_value(v: &Value, config: bool) -> Result<String, Error> {
             Ok(if config { escape::hcl_quote(&escape::nomad_config_escape(s)) } else { escape::hcl_quote(s) })
         }
         ValueKind::Number | ValueKind::Bool => Ok(v.to_string()),
-        ValueKind::Seq => {
+        ValueKind::Seq | ValueKind::Iterable => {
             let items: Result<Vec<String>, Error> = v.try_iter()?.map(|x| hcl_value(&x, config)).collect();
             Ok(format!("[{}]", items?.join(", ")))
         }
@@ -139,6 +139,7 @@ pub fn render_phase(templates: &Templates, ctx: &PhaseCtx, sources: &mut Sources
     let hcl = env
         .get_template(&name)
         .and_then(|t| t.render(ctx))
+        .map(|text| tidy(&text))
         .map_err(|e| vec![template_finding(templates, &e, sources)])?;
     let rendered_name = format!("{}.{}.nomad.hcl (rendered from {})", ctx.pipeline, ctx.phase, templates.origins[&name]);
     let file = sources.add(rendered_name, hcl.clone());
@@ -163,4 +164,115 @@ fn template_finding(templates: &Templates, e: &Error, sources: &mut Sources) -> 
     Finding::error("template-error", file, span, format!("template error: {detail}"))
         .label(e.kind().to_string())
         .help("templates use {% %} for statements, {= =} for values and {* *} for comments; undefined values are errors")
+}
+
+/// Lays rendered HCL out the way `nomad fmt` would: one blank line at most, none just inside
+/// braces, and the `=` of consecutive one-line attributes aligned. Heredocs are left as they are.
+pub fn tidy(hcl: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut frozen: Vec<bool> = Vec::new();
+    let mut heredoc: Option<String> = None;
+    for raw in hcl.lines() {
+        if let Some(end) = &heredoc {
+            if raw.trim() == end {
+                heredoc = None;
+            }
+            lines.push(raw.to_owned());
+            frozen.push(true);
+            continue;
+        }
+        let line = raw.trim_end();
+        if let Some(pos) = line.rfind("<<") {
+            let tag = line[pos + 2..].trim_start_matches('-');
+            if !tag.is_empty() && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                heredoc = Some(tag.to_owned());
+            }
+        }
+        let blank = line.is_empty();
+        let prev_blank_or_open = lines.last().is_none_or(|p| p.is_empty() || p.ends_with('{') || p.ends_with('['));
+        if blank && prev_blank_or_open {
+            continue;
+        }
+        let closes = matches!(line.trim_start(), "}" | "}," | "]" | "],");
+        if closes && lines.last().is_some_and(String::is_empty) {
+            lines.pop();
+            frozen.pop();
+        }
+        lines.push(line.to_owned());
+        frozen.push(false);
+    }
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    align(&mut lines, &frozen);
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// Splits `  key = value` into (indent, key, value) when the value fits on the line.
+fn attribute(line: &str) -> Option<(usize, &str, &str)> {
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    let key_len = if let Some(q) = rest.strip_prefix('"') {
+        let mut escaped = false;
+        let end = q.char_indices().find(|&(_, c)| {
+            let done = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            done
+        })?;
+        end.0 + 2
+    } else {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?
+    };
+    let (key, after) = rest.split_at(key_len);
+    let value = after.trim_start().strip_prefix('=')?.trim_start();
+    if key.is_empty() || value.is_empty() || value.ends_with('{') || value.ends_with('[') {
+        return None;
+    }
+    Some((indent, key, value))
+}
+
+fn align(lines: &mut [String], frozen: &[bool]) {
+    let open = |k: usize| !frozen.get(k).copied().unwrap_or(false);
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((indent, _, _)) = attribute(&lines[i]).filter(|_| open(i)) else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        let mut width = 0;
+        while j < lines.len() {
+            match attribute(&lines[j]).filter(|_| open(j)) {
+                Some((ind, key, _)) if ind == indent => width = width.max(key.chars().count()),
+                _ => break,
+            }
+            j += 1;
+        }
+        for line in &mut lines[i..j] {
+            let (ind, key, value) = attribute(line).expect("checked above");
+            let pad = width - key.chars().count();
+            *line = format!("{}{key}{} = {value}", " ".repeat(ind), " ".repeat(pad));
+        }
+        i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy;
+
+    #[test]
+    fn tidy_aligns_and_drops_extra_blank_lines() {
+        let input = "job \"x\" {\n\n  a = 1\n  long_name = \"v = w\"\n  \"k.e\\\"y\" = 2\n\n\n  b {\n    c = 3\n\n  }\n}\n\n";
+        let want = "job \"x\" {\n  a         = 1\n  long_name = \"v = w\"\n  \"k.e\\\"y\"  = 2\n\n  b {\n    c = 3\n  }\n}\n";
+        assert_eq!(tidy(input), want);
+    }
+
+    #[test]
+    fn tidy_leaves_heredocs_alone() {
+        let input = "a = <<EOT\n\n\n  x   = 1\nEOT\nbb = 2\n";
+        assert_eq!(tidy(input), "a = <<EOT\n\n\n  x   = 1\nEOT\nbb = 2\n");
+    }
 }

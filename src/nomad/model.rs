@@ -89,10 +89,18 @@ pub struct Job {
     #[serde(rename = "Periodic", default, skip_serializing_if = "Option::is_none")]
     pub periodic: Option<PeriodicConfig>,
     /// HCL `parameterized`.
-    #[serde(rename = "ParameterizedJob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ParameterizedJob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parameterized_job: Option<ParameterizedJobConfig>,
     /// HCL `reschedule` at job level.
-    #[serde(rename = "Reschedule", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Reschedule",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reschedule: Option<ReschedulePolicy>,
     /// HCL `meta`.
     #[serde(rename = "Meta", default, skip_serializing_if = "IndexMap::is_empty")]
@@ -119,7 +127,11 @@ pub struct PeriodicConfig {
     #[serde(rename = "SpecType", default, skip_serializing_if = "Option::is_none")]
     pub spec_type: Option<String>,
     /// HCL `prohibit_overlap`.
-    #[serde(rename = "ProhibitOverlap", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ProhibitOverlap",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prohibit_overlap: Option<bool>,
     /// HCL `time_zone`.
     #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
@@ -134,10 +146,18 @@ pub struct ParameterizedJobConfig {
     #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// HCL `meta_required`.
-    #[serde(rename = "MetaRequired", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "MetaRequired",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub meta_required: Vec<String>,
     /// HCL `meta_optional`.
-    #[serde(rename = "MetaOptional", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "MetaOptional",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub meta_optional: Vec<String>,
 }
 
@@ -146,7 +166,11 @@ pub struct ParameterizedJobConfig {
 #[serde(deny_unknown_fields)]
 pub struct JobUiConfig {
     /// HCL `description`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     /// HCL `link` blocks.
     #[serde(rename = "Links", default, skip_serializing_if = "Vec::is_empty")]
@@ -188,28 +212,56 @@ pub struct TaskGroup {
     #[serde(rename = "Spreads", default, skip_serializing_if = "Vec::is_empty")]
     pub spreads: Vec<Spread>,
     /// HCL `volume "<name>"` blocks, keyed by label.
-    #[serde(rename = "Volumes", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        rename = "Volumes",
+        default,
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
     pub volumes: IndexMap<String, VolumeRequest>,
     /// HCL `restart`.
-    #[serde(rename = "RestartPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RestartPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub restart_policy: Option<RestartPolicy>,
     /// HCL `disconnect`.
-    #[serde(rename = "Disconnect", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Disconnect",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disconnect: Option<DisconnectStrategy>,
     /// HCL `reschedule` at group level.
-    #[serde(rename = "ReschedulePolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ReschedulePolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reschedule_policy: Option<ReschedulePolicy>,
     /// HCL `ephemeral_disk`.
-    #[serde(rename = "EphemeralDisk", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EphemeralDisk",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ephemeral_disk: Option<EphemeralDisk>,
     /// HCL `meta`.
     #[serde(rename = "Meta", default, skip_serializing_if = "IndexMap::is_empty")]
     pub meta: StringMap,
     /// HCL `shutdown_delay`.
-    #[serde(rename = "ShutdownDelay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ShutdownDelay",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shutdown_delay: Option<Nanoseconds>,
     /// HCL `max_run_duration` (batch and sysbatch only).
-    #[serde(rename = "MaxRunDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MaxRunDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_run_duration: Option<Nanoseconds>,
     /// HCL `consul`.
     #[serde(rename = "Consul", default, skip_serializing_if = "Option::is_none")]
@@ -248,13 +300,21 @@ pub struct Task {
     #[serde(rename = "Resources", default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     /// HCL `restart` at task level.
-    #[serde(rename = "RestartPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RestartPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub restart_policy: Option<RestartPolicy>,
     /// HCL `meta`.
     #[serde(rename = "Meta", default, skip_serializing_if = "IndexMap::is_empty")]
     pub meta: StringMap,
     /// HCL `kill_timeout`.
-    #[serde(rename = "KillTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KillTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kill_timeout: Option<Nanoseconds>,
     /// HCL `logs`.
     #[serde(rename = "LogConfig", default, skip_serializing_if = "Option::is_none")]
@@ -272,19 +332,35 @@ pub struct Task {
     #[serde(rename = "Templates", default, skip_serializing_if = "Vec::is_empty")]
     pub templates: Vec<Template>,
     /// HCL `dispatch_payload`.
-    #[serde(rename = "DispatchPayload", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DispatchPayload",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dispatch_payload: Option<DispatchPayloadConfig>,
     /// HCL `volume_mount` blocks.
-    #[serde(rename = "VolumeMounts", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "VolumeMounts",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub volume_mounts: Vec<VolumeMount>,
     /// HCL `leader`.
     #[serde(rename = "Leader", default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<bool>,
     /// HCL `shutdown_delay`.
-    #[serde(rename = "ShutdownDelay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ShutdownDelay",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shutdown_delay: Option<Nanoseconds>,
     /// HCL `kill_signal`.
-    #[serde(rename = "KillSignal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KillSignal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kill_signal: Option<String>,
     /// HCL `kind`.
     #[serde(rename = "Kind", default, skip_serializing_if = "Option::is_none")]
@@ -315,22 +391,42 @@ pub struct TaskLifecycle {
 #[serde(deny_unknown_fields)]
 pub struct Template {
     /// HCL `source`.
-    #[serde(rename = "SourcePath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourcePath",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_path: Option<String>,
     /// HCL `destination`.
     #[serde(rename = "DestPath", default, skip_serializing_if = "Option::is_none")]
     pub dest_path: Option<String>,
     /// HCL `data`: consul-template text, not interpolated by Nomad.
-    #[serde(rename = "EmbeddedTmpl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EmbeddedTmpl",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub embedded_tmpl: Option<String>,
     /// HCL `change_mode`.
-    #[serde(rename = "ChangeMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_mode: Option<String>,
     /// HCL `change_script`.
-    #[serde(rename = "ChangeScript", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeScript",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_script: Option<ChangeScript>,
     /// HCL `change_signal`.
-    #[serde(rename = "ChangeSignal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeSignal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_signal: Option<String>,
     /// HCL `once`.
     #[serde(rename = "Once", default, skip_serializing_if = "Option::is_none")]
@@ -351,19 +447,31 @@ pub struct Template {
     #[serde(rename = "LeftDelim", default, skip_serializing_if = "Option::is_none")]
     pub left_delim: Option<String>,
     /// HCL `right_delimiter`.
-    #[serde(rename = "RightDelim", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RightDelim",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub right_delim: Option<String>,
     /// HCL `env`: whether the rendered file is read as environment variables.
     #[serde(rename = "Envvars", default, skip_serializing_if = "Option::is_none")]
     pub envvars: Option<bool>,
     /// HCL `vault_grace` (deprecated; a non-zero value only produces a warning).
-    #[serde(rename = "VaultGrace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "VaultGrace",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub vault_grace: Option<Nanoseconds>,
     /// HCL `wait`.
     #[serde(rename = "Wait", default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<WaitConfig>,
     /// HCL `error_on_missing_key`.
-    #[serde(rename = "ErrMissingKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ErrMissingKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub err_missing_key: Option<bool>,
 }
 
@@ -393,10 +501,18 @@ pub struct ChangeScript {
     #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Nanoseconds>,
     /// HCL `fail_on_error`.
-    #[serde(rename = "FailOnError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "FailOnError",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fail_on_error: Option<bool>,
     /// HCL `run_on_first_render`.
-    #[serde(rename = "RunOnFirstRender", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RunOnFirstRender",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub run_on_first_render: Option<bool>,
 }
 
@@ -417,16 +533,32 @@ pub struct Vault {
     #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
     pub env: Option<bool>,
     /// HCL `disable_file`: do not write `secrets/vault_token`.
-    #[serde(rename = "DisableFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DisableFile",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disable_file: Option<bool>,
     /// HCL `change_mode`.
-    #[serde(rename = "ChangeMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_mode: Option<String>,
     /// HCL `change_signal`.
-    #[serde(rename = "ChangeSignal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeSignal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_signal: Option<String>,
     /// HCL `allow_token_expiration`.
-    #[serde(rename = "AllowTokenExpiration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AllowTokenExpiration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allow_token_expiration: Option<bool>,
 }
 
@@ -441,10 +573,18 @@ pub struct WorkloadIdentity {
     #[serde(rename = "Audience", default, skip_serializing_if = "Vec::is_empty")]
     pub audience: Vec<String>,
     /// HCL `change_mode`.
-    #[serde(rename = "ChangeMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_mode: Option<String>,
     /// HCL `change_signal`.
-    #[serde(rename = "ChangeSignal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ChangeSignal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub change_signal: Option<String>,
     /// HCL `env`.
     #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
@@ -456,7 +596,11 @@ pub struct WorkloadIdentity {
     #[serde(rename = "Filepath", default, skip_serializing_if = "Option::is_none")]
     pub filepath: Option<String>,
     /// HCL `service_name`.
-    #[serde(rename = "ServiceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_name: Option<String>,
     /// HCL `ttl`.
     #[serde(rename = "TTL", default, skip_serializing_if = "Option::is_none")]
@@ -480,7 +624,11 @@ pub struct Resources {
     #[serde(rename = "MemoryMB", default, skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<i64>,
     /// HCL `memory_max`, in MB.
-    #[serde(rename = "MemoryMaxMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MemoryMaxMB",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub memory_max_mb: Option<i64>,
     /// HCL `disk`, in MB (must be 0 at task level).
     #[serde(rename = "DiskMB", default, skip_serializing_if = "Option::is_none")]
@@ -543,7 +691,11 @@ pub struct RestartPolicy {
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// HCL `render_templates`.
-    #[serde(rename = "RenderTemplates", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RenderTemplates",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub render_templates: Option<bool>,
 }
 
@@ -561,7 +713,11 @@ pub struct ReschedulePolicy {
     #[serde(rename = "Delay", default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<Nanoseconds>,
     /// HCL `delay_function`: `constant`, `exponential` or `fibonacci`.
-    #[serde(rename = "DelayFunction", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DelayFunction",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delay_function: Option<String>,
     /// HCL `max_delay`.
     #[serde(rename = "MaxDelay", default, skip_serializing_if = "Option::is_none")]
@@ -579,7 +735,11 @@ pub struct DisconnectStrategy {
     #[serde(rename = "LostAfter", default, skip_serializing_if = "Option::is_none")]
     pub lost_after: Option<Nanoseconds>,
     /// HCL `stop_on_client_after`.
-    #[serde(rename = "StopOnClientAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "StopOnClientAfter",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stop_on_client_after: Option<Nanoseconds>,
     /// HCL `replace`.
     #[serde(rename = "Replace", default, skip_serializing_if = "Option::is_none")]
@@ -612,7 +772,11 @@ pub struct LogConfig {
     #[serde(rename = "MaxFiles", default, skip_serializing_if = "Option::is_none")]
     pub max_files: Option<i64>,
     /// HCL `max_file_size`, in MB.
-    #[serde(rename = "MaxFileSizeMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MaxFileSizeMB",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_file_size_mb: Option<i64>,
     /// HCL `enabled` (compatibility; use `disabled`).
     #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
@@ -666,7 +830,11 @@ pub struct Spread {
     #[serde(rename = "Weight", default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i8>,
     /// HCL `target "<value>"` blocks (the Go field is singular).
-    #[serde(rename = "SpreadTarget", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "SpreadTarget",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub spread_target: Vec<SpreadTarget>,
 }
 
@@ -702,13 +870,25 @@ pub struct VolumeRequest {
     #[serde(rename = "Sticky", default, skip_serializing_if = "Option::is_none")]
     pub sticky: Option<bool>,
     /// HCL `access_mode`.
-    #[serde(rename = "AccessMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AccessMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub access_mode: Option<String>,
     /// HCL `attachment_mode`.
-    #[serde(rename = "AttachmentMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AttachmentMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attachment_mode: Option<String>,
     /// HCL `mount_options`.
-    #[serde(rename = "MountOptions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MountOptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mount_options: Option<CsiMountOptions>,
     /// HCL `per_alloc`.
     #[serde(rename = "PerAlloc", default, skip_serializing_if = "Option::is_none")]
@@ -735,16 +915,28 @@ pub struct VolumeMount {
     #[serde(rename = "Volume", default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<String>,
     /// HCL `destination`.
-    #[serde(rename = "Destination", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Destination",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination: Option<String>,
     /// HCL `read_only`.
     #[serde(rename = "ReadOnly", default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// HCL `propagation_mode`: `private`, `host-to-task` or `bidirectional`.
-    #[serde(rename = "PropagationMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PropagationMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub propagation_mode: Option<String>,
     /// HCL `selinux_label`.
-    #[serde(rename = "SELinuxLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SELinuxLabel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub selinux_label: Option<String>,
 }
 
@@ -753,22 +945,46 @@ pub struct VolumeMount {
 #[serde(deny_unknown_fields)]
 pub struct TaskArtifact {
     /// HCL `source`.
-    #[serde(rename = "GetterSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GetterSource",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub getter_source: Option<String>,
     /// HCL `options` block.
-    #[serde(rename = "GetterOptions", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        rename = "GetterOptions",
+        default,
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
     pub getter_options: StringMap,
     /// HCL `headers` block.
-    #[serde(rename = "GetterHeaders", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        rename = "GetterHeaders",
+        default,
+        skip_serializing_if = "IndexMap::is_empty"
+    )]
     pub getter_headers: StringMap,
     /// HCL `mode`: `any`, `file` or `dir`.
-    #[serde(rename = "GetterMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GetterMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub getter_mode: Option<String>,
     /// HCL `insecure`.
-    #[serde(rename = "GetterInsecure", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GetterInsecure",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub getter_insecure: Option<bool>,
     /// HCL `destination`.
-    #[serde(rename = "RelativeDest", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RelativeDest",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub relative_dest: Option<String>,
     /// HCL `chown`.
     #[serde(rename = "Chown", default, skip_serializing_if = "Option::is_none")]
