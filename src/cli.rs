@@ -49,7 +49,9 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check build.hcl files and report every problem.
-    #[command(after_help = "Examples:\n  nomad-build validate\n  nomad-build validate services/*/build.hcl --deny warnings\n  cat build.hcl | nomad-build validate - --stdin-filename build.hcl")]
+    #[command(
+        after_help = "Examples:\n  nomad-build validate\n  nomad-build validate services/*/build.hcl --deny warnings\n  cat build.hcl | nomad-build validate - --stdin-filename build.hcl"
+    )]
     Validate(ValidateArgs),
     /// Compile build.hcl into Nomad jobs (HCL jobspec and API JSON).
     #[command(after_help = AFTER_HELP)]
@@ -65,7 +67,9 @@ pub enum Command {
         path: PathBuf,
     },
     /// Print a shell completion script.
-    #[command(after_help = "Example:\n  nomad-build completions bash > /etc/bash_completion.d/nomad-build")]
+    #[command(
+        after_help = "Example:\n  nomad-build completions bash > /etc/bash_completion.d/nomad-build"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -176,7 +180,9 @@ pub fn main() -> ExitCode {
         ColorChoice::Always => Color::Always,
         ColorChoice::Never => Color::Never,
         ColorChoice::Auto => {
-            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || !std::io::stderr().is_terminal() {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+                || !std::io::stderr().is_terminal()
+            {
                 Color::Never
             } else {
                 Color::Always
@@ -192,7 +198,12 @@ pub fn main() -> ExitCode {
         }
         Command::Init { path } => cmd_init(&path),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "nomad-build", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "nomad-build",
+                &mut std::io::stdout(),
+            );
             0
         }
     };
@@ -227,7 +238,12 @@ pub struct Compiled {
 }
 
 /// Runs load → validate → plan → render on one file already in `sources`.
-pub fn compile(sources: &mut Sources, file: FileId, path: &Path, opts: &CompileOptions) -> (Option<Compiled>, Vec<Finding>) {
+pub fn compile(
+    sources: &mut Sources,
+    file: FileId,
+    path: &Path,
+    opts: &CompileOptions,
+) -> (Option<Compiled>, Vec<Finding>) {
     let (loaded, mut findings) = load::load(sources, file, &opts.vars);
     let Some(loaded) = loaded else {
         return (None, findings);
@@ -236,9 +252,17 @@ pub fn compile(sources: &mut Sources, file: FileId, path: &Path, opts: &CompileO
     if findings.iter().any(Finding::is_error) {
         return (None, findings);
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let git = GitInfo::discover(dir);
-    let run_id = match opts.run_id.clone().or_else(|| git.short.clone()).or_else(|| opts.fallback_run_id.clone()) {
+    let run_id = match opts
+        .run_id
+        .clone()
+        .or_else(|| git.short.clone())
+        .or_else(|| opts.fallback_run_id.clone())
+    {
         Some(id) => id,
         None => {
             let cmd = sources.add("command line", "nomad-build render");
@@ -266,14 +290,23 @@ pub fn compile(sources: &mut Sources, file: FileId, path: &Path, opts: &CompileO
             let shown = format!("--templates {}", dir.display());
             let cmd = sources.add("command line", shown.clone());
             findings.push(
-                Finding::error("templates-unreadable", cmd, 12..shown.len(), format!("cannot read the template directory: {e}"))
-                    .label("this directory"),
+                Finding::error(
+                    "templates-unreadable",
+                    cmd,
+                    12..shown.len(),
+                    format!("cannot read the template directory: {e}"),
+                )
+                .label("this directory"),
             );
             return (None, findings);
         }
     }
     let source_sha256 = format!("{:x}", Sha256::digest(sources.get(file).text.as_bytes()));
-    let popts = PlanOptions { run_id, source_sha256, git };
+    let popts = PlanOptions {
+        run_id,
+        source_sha256,
+        git,
+    };
     let ctxs = match plan::plan(&loaded, &popts) {
         Ok(c) => c,
         Err(mut f) => {
@@ -300,11 +333,18 @@ fn valid_run_id(id: &str) -> bool {
     !b.is_empty()
         && b.len() <= 41
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-'))
+        && b.iter().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-')
+        })
 }
 
 fn var_inputs(v: &VarArgs) -> VarInputs {
-    VarInputs { cli: v.vars.clone(), files: v.var_files.clone(), env: Vec::new() }.with_process_env()
+    VarInputs {
+        cli: v.vars.clone(),
+        files: v.var_files.clone(),
+        env: Vec::new(),
+    }
+    .with_process_env()
 }
 
 /// Prints findings to stderr and returns (errors, warnings).
@@ -344,13 +384,20 @@ fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn find_build_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
         let path = e.path();
         match e.file_type() {
-            Ok(t) if t.is_dir() && !name.starts_with('.') && name != "target" && name != "node_modules" => {
+            Ok(t)
+                if t.is_dir()
+                    && !name.starts_with('.')
+                    && name != "target"
+                    && name != "node_modules" =>
+            {
                 find_build_files(&path, out);
             }
             Ok(t) if t.is_file() && name == "build.hcl" => out.push(path),
@@ -362,18 +409,33 @@ fn find_build_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn cmd_validate(a: &ValidateArgs, color: Color) -> u8 {
     let files = expand(&a.files);
     if files.is_empty() {
-        return usage_error("no build.hcl files found", "pass files or directories that contain build.hcl");
+        return usage_error(
+            "no build.hcl files found",
+            "pass files or directories that contain build.hcl",
+        );
     }
     let mut sources = Sources::default();
     let mut all = Vec::new();
-    let opts = CompileOptions { vars: var_inputs(&a.vars), fallback_run_id: Some("validate".to_owned()), ..Default::default() };
+    let opts = CompileOptions {
+        vars: var_inputs(&a.vars),
+        fallback_run_id: Some("validate".to_owned()),
+        ..Default::default()
+    };
     for path in &files {
         let (name, text) = match load::read_input(path, a.stdin_filename.as_deref()) {
             Ok(x) => x,
             Err(e) => {
                 let shown = path.display().to_string();
                 let id = sources.add("command line", shown.clone());
-                all.push(Finding::error("file-unreadable", id, 0..shown.len(), format!("cannot read `{shown}`: {e}")).label("this file"));
+                all.push(
+                    Finding::error(
+                        "file-unreadable",
+                        id,
+                        0..shown.len(),
+                        format!("cannot read `{shown}`: {e}"),
+                    )
+                    .label("this file"),
+                );
                 continue;
             }
         };
@@ -398,9 +460,16 @@ fn cmd_validate(a: &ValidateArgs, color: Color) -> u8 {
 }
 
 fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
-    let format = a.format.unwrap_or(if a.out_dir.is_some() { Format::Both } else { Format::Hcl });
+    let format = a.format.unwrap_or(if a.out_dir.is_some() {
+        Format::Both
+    } else {
+        Format::Hcl
+    });
     if a.out_dir.is_none() && format == Format::Both {
-        return usage_error("`--format both` needs `-o DIR`", "pick `--format hcl` or `--format json` for standard output");
+        return usage_error(
+            "`--format both` needs `-o DIR`",
+            "pick `--format hcl` or `--format json` for standard output",
+        );
     }
     let mut sources = Sources::default();
     let (name, text) = match load::read_input(&a.file, a.stdin_filename.as_deref()) {
@@ -412,12 +481,21 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
         }
     };
     let id = sources.add(name, text);
-    let opts = CompileOptions { vars: var_inputs(&a.vars), run_id: a.run_id.clone(), templates: a.templates.clone(), ..Default::default() };
+    let opts = CompileOptions {
+        vars: var_inputs(&a.vars),
+        run_id: a.run_id.clone(),
+        templates: a.templates.clone(),
+        ..Default::default()
+    };
     let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts);
     let (errors, _) = report(&mut findings, &sources, color);
     let Some(compiled) = compiled.filter(|_| errors == 0) else {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "failed: {}; nothing was written", plural(errors, "error"));
+        let _ = writeln!(
+            err,
+            "failed: {}; nothing was written",
+            plural(errors, "error")
+        );
         return 1;
     };
     let declared: Vec<&str> = compiled.phases.iter().map(|r| r.phase).collect();
@@ -441,11 +519,18 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
         if selected.len() != 1 {
             return usage_error(
                 "standard output takes exactly one phase",
-                &format!("add `--phase {}`, or write files with `-o DIR`", declared.first().copied().unwrap_or("build")),
+                &format!(
+                    "add `--phase {}`, or write files with `-o DIR`",
+                    declared.first().copied().unwrap_or("build")
+                ),
             );
         }
         let r = selected[0];
-        let text = if format == Format::Json { &r.json } else { &r.hcl };
+        let text = if format == Format::Json {
+            &r.json
+        } else {
+            &r.hcl
+        };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         return 0;
@@ -454,10 +539,16 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
     for r in &selected {
         let base = format!("{}.{}.nomad", compiled.pipeline, r.phase);
         if format != Format::Json {
-            outputs.push(Output { name: format!("{base}.hcl"), text: r.hcl.clone() });
+            outputs.push(Output {
+                name: format!("{base}.hcl"),
+                text: r.hcl.clone(),
+            });
         }
         if format != Format::Hcl {
-            outputs.push(Output { name: format!("{base}.json"), text: r.json.clone() });
+            outputs.push(Output {
+                name: format!("{base}.json"),
+                text: r.json.clone(),
+            });
         }
     }
     if a.check {
@@ -470,7 +561,12 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
             let _ = out.write_all(d.as_bytes());
         }
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{} out of date; run `nomad-build render -o {}` to update", plural(diffs.len(), "file"), dir.display());
+        let _ = writeln!(
+            err,
+            "{} out of date; run `nomad-build render -o {}` to update",
+            plural(diffs.len(), "file"),
+            dir.display()
+        );
         return 1;
     }
     match emit::write_all(dir, &outputs) {
@@ -493,10 +589,18 @@ const STARTER: &str = include_str!("../templates/starter.build.hcl");
 
 fn cmd_init(path: &Path) -> u8 {
     let mut err = std::io::stderr().lock();
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
         Ok(mut f) => match f.write_all(STARTER.as_bytes()) {
             Ok(()) => {
-                let _ = writeln!(err, "wrote {}; edit it, then run `nomad-build validate`", path.display());
+                let _ = writeln!(
+                    err,
+                    "wrote {}; edit it, then run `nomad-build validate`",
+                    path.display()
+                );
                 0
             }
             Err(e) => {
@@ -505,7 +609,11 @@ fn cmd_init(path: &Path) -> u8 {
             }
         },
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let _ = writeln!(err, "error: `{}` already exists; not overwriting it", path.display());
+            let _ = writeln!(
+                err,
+                "error: `{}` already exists; not overwriting it",
+                path.display()
+            );
             1
         }
         Err(e) => {

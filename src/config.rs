@@ -4,7 +4,6 @@
 //! are lists. Semantic checks (image references, durations, Nomad's limits) live in
 //! [`crate::validate`]; this model only fixes names, types and enumerations.
 
-
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -279,4 +278,3 @@ pub struct Publish {
     /// Image with `skopeo` that copies the image. Default `quay.io/skopeo/stable:v1.16.1`.
     pub skopeo_image: Option<String>,
 }
-

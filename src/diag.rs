@@ -47,21 +47,37 @@ pub struct Finding {
 
 impl Finding {
     /// An error of `rule` at `span` in `file`.
-    pub fn error(rule: &'static str, file: FileId, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn error(
+        rule: &'static str,
+        file: FileId,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             rule,
             severity: Severity::Error,
             file,
             message: message.into(),
-            primary: Label { span, text: String::new() },
+            primary: Label {
+                span,
+                text: String::new(),
+            },
             secondary: Vec::new(),
             help: None,
         }
     }
 
     /// A warning of `rule` at `span` in `file`.
-    pub fn warning(rule: &'static str, file: FileId, span: Range<usize>, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, ..Finding::error(rule, file, span, message) }
+    pub fn warning(
+        rule: &'static str,
+        file: FileId,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(rule, file, span, message)
+        }
     }
 
     /// Sets the label under the primary span.
@@ -74,7 +90,10 @@ impl Finding {
     /// Adds a related place.
     #[must_use]
     pub fn also(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
-        self.secondary.push(Label { span, text: text.into() });
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -109,7 +128,10 @@ pub struct Sources {
 impl Sources {
     /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
         self.files.len() - 1
     }
 
@@ -178,7 +200,10 @@ impl Diagnostic for View<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -212,7 +237,9 @@ pub fn render(finding: &Finding, sources: &Sources, color: Color) -> String {
         Color::Always => GraphicalTheme::unicode(),
         Color::Never => GraphicalTheme::unicode_nocolor(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = handler.render_report(&mut out, &view);
@@ -222,13 +249,20 @@ pub fn render(finding: &Finding, sources: &Sources, color: Color) -> String {
 /// Sorts findings by file, then position, then rule, and drops exact duplicates.
 pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
-        (a.file, a.primary.span.start, a.primary.span.end, a.rule, &a.message).cmp(&(
-            b.file,
-            b.primary.span.start,
-            b.primary.span.end,
-            b.rule,
-            &b.message,
-        ))
+        (
+            a.file,
+            a.primary.span.start,
+            a.primary.span.end,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                b.file,
+                b.primary.span.start,
+                b.primary.span.end,
+                b.rule,
+                &b.message,
+            ))
     });
     findings.dedup();
 }
@@ -251,13 +285,15 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -269,7 +305,11 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 /// Formats names as a backticked, comma-separated list.
 pub fn list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

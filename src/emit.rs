@@ -21,7 +21,9 @@ pub fn write_all(dir: &Path, outputs: &[Output]) -> std::io::Result<Vec<PathBuf>
     // Stage everything first: if any write fails, nothing is renamed into place.
     let mut staged = Vec::new();
     for o in outputs {
-        let mut tmp = tempfile::Builder::new().prefix(&format!(".{}.", o.name)).tempfile_in(dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", o.name))
+            .tempfile_in(dir)?;
         tmp.write_all(o.text.as_bytes())?;
         tmp.as_file().sync_all()?;
         staged.push((tmp, dir.join(&o.name)));
@@ -47,7 +49,11 @@ pub fn check(dir: &Path, outputs: &[Output]) -> Vec<String> {
             continue;
         }
         let shown = path.display().to_string();
-        let old_name = if missing { "/dev/null".to_owned() } else { format!("a/{shown}") };
+        let old_name = if missing {
+            "/dev/null".to_owned()
+        } else {
+            format!("a/{shown}")
+        };
         let diff = TextDiff::from_lines(&old, &o.text)
             .unified_diff()
             .context_radius(3)

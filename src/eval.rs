@@ -20,8 +20,9 @@ use crate::diag::{closest, FileId, Finding};
 /// Where `var.<name>` references resolve.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
-    /// `var.<name>` resolves in this map; an unknown name is an error.
-    Vars(&'a IndexMap<String, Value>),
+    /// `var.<name>` resolves in this map; an unknown name is an error. A declared variable
+    /// without a value (already reported where it is declared) is `None` and fails silently.
+    Vars(&'a IndexMap<String, Option<Value>>),
     /// No variables exist (variable defaults, `--var-file`s, rendered jobspecs): a `var.x`
     /// reference is an error outside strings and kept literally inside them.
     None,
@@ -45,7 +46,9 @@ pub struct Entry {
 impl Spans {
     /// Records ranges for `pointer`; the first record wins.
     pub fn insert(&mut self, pointer: &str, key: Range<usize>, value: Range<usize>) {
-        self.map.entry(pointer.to_owned()).or_insert(Entry { key, value });
+        self.map
+            .entry(pointer.to_owned())
+            .or_insert(Entry { key, value });
     }
 
     /// The ranges recorded for `pointer`, or for its nearest recorded ancestor.
@@ -92,7 +95,13 @@ fn span_of(s: &impl Span) -> Range<usize> {
 impl<'a> Evaluator<'a> {
     /// A new evaluator over `src`.
     pub fn new(src: &'a str, file: FileId, scope: Scope<'a>) -> Self {
-        Evaluator { src, file, scope, spans: Spans::default(), findings: Vec::new() }
+        Evaluator {
+            src,
+            file,
+            scope,
+            spans: Spans::default(),
+            findings: Vec::new(),
+        }
     }
 
     /// Evaluates `expr`, recording spans below `pointer`. `None` when it failed (a finding
@@ -146,8 +155,13 @@ impl<'a> Evaluator<'a> {
                             Some(Value::Bool(b)) => b.to_string(),
                             Some(_) => {
                                 self.findings.push(
-                                    Finding::error("invalid-expression", self.file, key_span, "an object key must be a string")
-                                        .label("not a string"),
+                                    Finding::error(
+                                        "invalid-expression",
+                                        self.file,
+                                        key_span,
+                                        "an object key must be a string",
+                                    )
+                                    .label("not a string"),
                                 );
                                 ok = false;
                                 continue;
@@ -162,9 +176,14 @@ impl<'a> Evaluator<'a> {
                     if let Some(first) = self.spans.get(&p).map(|e| e.key.clone()) {
                         if out.contains_key(&name) {
                             self.findings.push(
-                                Finding::error("duplicate-key", self.file, key_span, format!("duplicate key `{name}`"))
-                                    .label("defined again here")
-                                    .also(first, "first defined here"),
+                                Finding::error(
+                                    "duplicate-key",
+                                    self.file,
+                                    key_span,
+                                    format!("duplicate key `{name}`"),
+                                )
+                                .label("defined again here")
+                                .also(first, "first defined here"),
                             );
                             ok = false;
                             continue;
@@ -209,9 +228,14 @@ impl<'a> Evaluator<'a> {
             }
             Expression::Variable(v) => {
                 self.findings.push(
-                    Finding::error("unsupported-expression", self.file, span, format!("unknown name `{}`", v.as_str()))
-                        .label("not a value")
-                        .help("strings need double quotes; variables are referenced as `var.<name>`"),
+                    Finding::error(
+                        "unsupported-expression",
+                        self.file,
+                        span,
+                        format!("unknown name `{}`", v.as_str()),
+                    )
+                    .label("not a value")
+                    .help("strings need double quotes; variables are referenced as `var.<name>`"),
                 );
                 None
             }
@@ -234,7 +258,7 @@ impl<'a> Evaluator<'a> {
     fn var(&mut self, name: &str, span: Range<usize>) -> Option<Value> {
         match self.scope {
             Scope::Vars(vars) => match vars.get(name) {
-                Some(v) => Some(v.clone()),
+                Some(v) => v.clone(),
                 None => {
                     let mut f = Finding::error(
                         "undefined-variable",
@@ -245,7 +269,9 @@ impl<'a> Evaluator<'a> {
                     .label("undeclared");
                     f = match closest(name, vars.keys().map(String::as_str)) {
                         Some(c) => f.help(format!("did you mean `var.{c}`?")),
-                        None => f.help(format!("declare it: variable \"{name}\" {{ default = \"...\" }}")),
+                        None => f.help(format!(
+                            "declare it: variable \"{name}\" {{ default = \"...\" }}"
+                        )),
                     };
                     self.findings.push(f);
                     None
@@ -253,8 +279,13 @@ impl<'a> Evaluator<'a> {
             },
             Scope::None => {
                 self.findings.push(
-                    Finding::error("undefined-variable", self.file, span, "variables cannot be used here")
-                        .label("not allowed here"),
+                    Finding::error(
+                        "undefined-variable",
+                        self.file,
+                        span,
+                        "variables cannot be used here",
+                    )
+                    .label("not allowed here"),
                 );
                 None
             }
@@ -301,9 +332,14 @@ impl<'a> Evaluator<'a> {
                 }
                 Element::Directive(d) => {
                     self.findings.push(
-                        Finding::error("unsupported-expression", self.file, span_of(d), "template directives are not supported")
-                            .label("`%{...}` directive")
-                            .help("write a literal `%{` as `%%{`"),
+                        Finding::error(
+                            "unsupported-expression",
+                            self.file,
+                            span_of(d),
+                            "template directives are not supported",
+                        )
+                        .label("`%{...}` directive")
+                        .help("write a literal `%{` as `%%{`"),
                     );
                     ok = false;
                 }
@@ -317,7 +353,10 @@ impl<'a> Evaluator<'a> {
 mod tests {
     use super::*;
 
-    fn eval_attr(src: &str, vars: &IndexMap<String, Value>) -> (Option<Value>, Vec<Finding>) {
+    fn eval_attr(
+        src: &str,
+        vars: &IndexMap<String, Option<Value>>,
+    ) -> (Option<Value>, Vec<Finding>) {
         let body = hcl_edit::parser::parse_body(src).unwrap();
         let attr = body.get_attribute("a").unwrap();
         let mut ev = Evaluator::new(src, 0, Scope::Vars(vars));
@@ -328,8 +367,11 @@ mod tests {
     #[test]
     fn non_var_interpolations_are_kept_literally() {
         let mut vars = IndexMap::new();
-        vars.insert("v".to_owned(), Value::from("X"));
-        let (v, f) = eval_attr("a = \"${attr.kernel.name}-${var.v}-$${lit}-%%{d}\"\n", &vars);
+        vars.insert("v".to_owned(), Some(Value::from("X")));
+        let (v, f) = eval_attr(
+            "a = \"${attr.kernel.name}-${var.v}-$${lit}-%%{d}\"\n",
+            &vars,
+        );
         assert!(f.is_empty(), "{f:?}");
         assert_eq!(v, Some(Value::from("${attr.kernel.name}-X-${lit}-%{d}")));
     }
@@ -345,7 +387,7 @@ mod tests {
     #[test]
     fn undefined_variables_suggest_the_closest() {
         let mut vars = IndexMap::new();
-        vars.insert("ref".to_owned(), Value::from("main"));
+        vars.insert("ref".to_owned(), Some(Value::from("main")));
         let (v, f) = eval_attr("a = var.rfe\n", &vars);
         assert_eq!(v, None);
         assert_eq!(f[0].rule, "undefined-variable");

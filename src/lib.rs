@@ -9,7 +9,6 @@
 pub mod cli;
 pub mod config;
 pub mod diag;
-pub mod duration;
 pub mod emit;
 pub mod escape;
 pub mod eval;

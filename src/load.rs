@@ -30,7 +30,10 @@ impl VarInputs {
     /// Reads `NOMAD_BUILD_VAR_*` from the process environment.
     pub fn with_process_env(mut self) -> Self {
         self.env = std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix("NOMAD_BUILD_VAR_").map(|n| (n.to_owned(), v)))
+            .filter_map(|(k, v)| {
+                k.strip_prefix("NOMAD_BUILD_VAR_")
+                    .map(|n| (n.to_owned(), v))
+            })
             .collect();
         self
     }
@@ -46,19 +49,25 @@ pub struct Loaded {
     /// Spans by JSON pointer into the model (`/pipeline/<name>/build/timeout`).
     pub spans: Spans,
     /// Resolved variable values.
-    pub vars: IndexMap<String, Value>,
+    pub vars: IndexMap<String, Option<Value>>,
 }
 
 impl Loaded {
     /// The pipeline's name and body (a loaded file has exactly one).
     pub fn pipeline(&self) -> (&str, &crate::config::Pipeline) {
-        let (name, p) = self.config.pipeline.first().expect("a loaded file has one pipeline");
+        let (name, p) = self
+            .config
+            .pipeline
+            .first()
+            .expect("a loaded file has one pipeline");
         (name.as_str(), p)
     }
 
     /// The span of a model value (or its nearest recorded ancestor), by JSON pointer.
     pub fn span(&self, pointer: &str) -> Range<usize> {
-        self.spans.nearest(pointer).map_or(0..0, |e| e.value.clone())
+        self.spans
+            .nearest(pointer)
+            .map_or(0..0, |e| e.value.clone())
     }
 
     /// The span of the name or header of a model value, by JSON pointer.
@@ -70,24 +79,40 @@ impl Loaded {
 /// The JSON Schema of the model, generated once.
 pub fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| serde_json::to_value(schemars::schema_for!(BuildFile)).expect("schema serializes"))
+    SCHEMA.get_or_init(|| {
+        serde_json::to_value(schemars::schema_for!(BuildFile)).expect("schema serializes")
+    })
 }
 
 /// Loads `text` (already added to `sources` as `file`). Returns the model when there is no
 /// error, and every finding either way.
-pub fn load(sources: &mut Sources, file: FileId, inputs: &VarInputs) -> (Option<Loaded>, Vec<Finding>) {
+pub fn load(
+    sources: &mut Sources,
+    file: FileId,
+    inputs: &VarInputs,
+) -> (Option<Loaded>, Vec<Finding>) {
     let text = sources.get(file).text.clone();
     let body = match hcl_edit::parser::parse_body(&text) {
         Ok(b) => b,
         Err(e) => {
             let at = e.location().offset().min(text.len());
             let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
-            let message = e.message().lines().next().unwrap_or("syntax error").to_owned();
+            let message = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("syntax error")
+                .to_owned();
             return (
                 None,
-                vec![Finding::error("syntax-error", file, at..end, format!("syntax error: {message}"))
-                    .label("here")
-                    .help("see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md")],
+                vec![Finding::error(
+                    "syntax-error",
+                    file,
+                    at..end,
+                    format!("syntax error: {message}"),
+                )
+                .label("here")
+                .help("see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md")],
             );
         }
     };
@@ -121,7 +146,9 @@ pub fn load(sources: &mut Sources, file: FileId, inputs: &VarInputs) -> (Option<
                     )
                     .label("unknown block");
                     f = f.help(match closest(other, ["variable", "pipeline"]) {
-                        Some(c) => format!("did you mean `{c}`? valid blocks: `variable`, `pipeline`"),
+                        Some(c) => {
+                            format!("did you mean `{c}`? valid blocks: `variable`, `pipeline`")
+                        }
                         None => "valid blocks: `variable`, `pipeline`".to_owned(),
                     });
                     findings.push(f);
@@ -131,16 +158,28 @@ pub fn load(sources: &mut Sources, file: FileId, inputs: &VarInputs) -> (Option<
     }
 
     // Variables: declarations (evaluated without variables), then values.
-    let mut conv = Converter { ev: Evaluator::new(&text, file, Scope::None), root };
-    let var_schema = conv.resolve(&root["properties"]["variable"]["additionalProperties"]).clone();
+    let mut conv = Converter {
+        ev: Evaluator::new(&text, file, Scope::None),
+        root,
+    };
+    let var_schema = conv
+        .resolve(&root["properties"]["variable"]["additionalProperties"])
+        .clone();
     let mut declared: IndexMap<String, (Value, Range<usize>)> = IndexMap::new();
     for b in &var_blocks {
-        let Some(label) = conv.one_label(b, "variable", "the variable name") else { continue };
+        let Some(label) = conv.one_label(b, "variable", "the variable name") else {
+            continue;
+        };
         if let Some((_, first)) = declared.get(&label) {
             conv.ev.findings.push(
-                Finding::error("duplicate-label", file, header(b), format!("variable `{label}` is declared twice"))
-                    .label("declared again here")
-                    .also(first.clone(), "first declared here"),
+                Finding::error(
+                    "duplicate-label",
+                    file,
+                    header(b),
+                    format!("variable `{label}` is declared twice"),
+                )
+                .label("declared again here")
+                .also(first.clone(), "first declared here"),
             );
             continue;
         }
@@ -154,7 +193,10 @@ pub fn load(sources: &mut Sources, file: FileId, inputs: &VarInputs) -> (Option<
     let vars = resolve_vars(sources, file, &declared, inputs, &mut findings);
 
     // The pipeline, evaluated with the variables.
-    let mut conv = Converter { ev: Evaluator::new(&text, file, Scope::Vars(&vars)), root };
+    let mut conv = Converter {
+        ev: Evaluator::new(&text, file, Scope::Vars(&vars)),
+        root,
+    };
     conv.ev.spans = var_spans;
     let mut pipeline_map = Map::new();
     match pipelines.as_slice() {
@@ -175,7 +217,9 @@ pub fn load(sources: &mut Sources, file: FileId, inputs: &VarInputs) -> (Option<
             if let Some(name) = conv.one_label(first, "pipeline", "the pipeline name") {
                 let ptr = child("/pipeline", &name);
                 conv.ev.spans.insert(&ptr, header(first), span(*first));
-                let schema = conv.resolve(&root["properties"]["pipeline"]["additionalProperties"]).clone();
+                let schema = conv
+                    .resolve(&root["properties"]["pipeline"]["additionalProperties"])
+                    .clone();
                 let v = conv.body(&first.body, &schema, &ptr, "pipeline");
                 pipeline_map.insert(name, Value::Object(v));
             }
@@ -193,9 +237,22 @@ pub fn load(sources: &mut Sources, file: FileId, inputs: &VarInputs) -> (Option<
     }
     let doc = serde_json::json!({ "variable": variable, "pipeline": pipeline_map });
     match serde_json::from_value::<BuildFile>(doc) {
-        Ok(config) => (Some(Loaded { file, config, spans, vars }), findings),
+        Ok(config) => (
+            Some(Loaded {
+                file,
+                config,
+                spans,
+                vars,
+            }),
+            findings,
+        ),
         Err(e) => {
-            findings.push(Finding::error("invalid-value", file, 0..0, format!("cannot decode the file: {e}")));
+            findings.push(Finding::error(
+                "invalid-value",
+                file,
+                0..0,
+                format!("cannot decode the file: {e}"),
+            ));
             (None, findings)
         }
     }
@@ -240,7 +297,10 @@ impl<'a> Converter<'a> {
                 let name = r.rsplit('/').next().unwrap_or_default();
                 s = &self.root["$defs"][name];
             } else if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
-                match any.iter().find(|v| v.get("type") != Some(&Value::from("null"))) {
+                match any
+                    .iter()
+                    .find(|v| v.get("type") != Some(&Value::from("null")))
+                {
                     Some(v) => s = v,
                     None => return s,
                 }
@@ -280,17 +340,27 @@ impl<'a> Converter<'a> {
             [l] => Some(l.as_str().to_owned()),
             [] => {
                 self.ev.findings.push(
-                    Finding::error("missing-label", self.ev.file, span(&b.ident), format!("`{kind}` block needs a label"))
-                        .label(format!("expected {what}"))
-                        .help(format!("write `{kind} \"<name>\" {{ ... }}`")),
+                    Finding::error(
+                        "missing-label",
+                        self.ev.file,
+                        span(&b.ident),
+                        format!("`{kind}` block needs a label"),
+                    )
+                    .label(format!("expected {what}"))
+                    .help(format!("write `{kind} \"<name>\" {{ ... }}`")),
                 );
                 None
             }
             [_, extra @ ..] => {
                 let s = span(&extra[0]).start..span(extra.last().expect("non-empty")).end;
                 self.ev.findings.push(
-                    Finding::error("extra-label", self.ev.file, s, format!("`{kind}` block takes one label"))
-                        .label("unexpected label"),
+                    Finding::error(
+                        "extra-label",
+                        self.ev.file,
+                        s,
+                        format!("`{kind}` block takes one label"),
+                    )
+                    .label("unexpected label"),
                 );
                 None
             }
@@ -301,11 +371,20 @@ impl<'a> Converter<'a> {
     fn body(&mut self, body: &Body, schema: &Value, ptr: &str, what: &str) -> Map<String, Value> {
         let file = self.ev.file;
         let empty = Map::new();
-        let props = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-        let attr_names: Vec<&str> =
-            props.iter().filter(|(_, p)| matches!(self.shape(p), Shape::Attribute(_))).map(|(k, _)| k.as_str()).collect();
-        let block_names: Vec<&str> =
-            props.iter().filter(|(_, p)| !matches!(self.shape(p), Shape::Attribute(_))).map(|(k, _)| k.as_str()).collect();
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let attr_names: Vec<&str> = props
+            .iter()
+            .filter(|(_, p)| matches!(self.shape(p), Shape::Attribute(_)))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let block_names: Vec<&str> = props
+            .iter()
+            .filter(|(_, p)| !matches!(self.shape(p), Shape::Attribute(_)))
+            .map(|(k, _)| k.as_str())
+            .collect();
         let mut out = Map::new();
         let mut seen: IndexMap<String, Range<usize>> = IndexMap::new();
         for s in body.iter() {
@@ -320,9 +399,14 @@ impl<'a> Converter<'a> {
                     let p = child(ptr, name);
                     if let Some(first) = seen.get(name) {
                         self.ev.findings.push(
-                            Finding::error("duplicate-attribute", file, key, format!("`{name}` is set twice in `{what}`"))
-                                .label("set again here")
-                                .also(first.clone(), "first set here"),
+                            Finding::error(
+                                "duplicate-attribute",
+                                file,
+                                key,
+                                format!("`{name}` is set twice in `{what}`"),
+                            )
+                            .label("set again here")
+                            .also(first.clone(), "first set here"),
                         );
                         continue;
                     }
@@ -337,9 +421,14 @@ impl<'a> Converter<'a> {
                             }
                         }
                         _ => self.ev.findings.push(
-                            Finding::error("block-expected", file, key, format!("`{name}` is a block, not an attribute"))
-                                .label("written as an attribute")
-                                .help(format!("write `{name} {{ ... }}` without `=`")),
+                            Finding::error(
+                                "block-expected",
+                                file,
+                                key,
+                                format!("`{name}` is a block, not an attribute"),
+                            )
+                            .label("written as an attribute")
+                            .help(format!("write `{name} {{ ... }}` without `=`")),
                         ),
                     }
                 }
@@ -347,7 +436,14 @@ impl<'a> Converter<'a> {
                     let name = b.ident.as_str();
                     let key = header(b);
                     let Some(prop) = props.get(name) else {
-                        self.unknown(name, span(&b.ident), "block", what, &attr_names, &block_names);
+                        self.unknown(
+                            name,
+                            span(&b.ident),
+                            "block",
+                            what,
+                            &attr_names,
+                            &block_names,
+                        );
                         continue;
                     };
                     let inner = format!("{what}.{name}");
@@ -355,17 +451,27 @@ impl<'a> Converter<'a> {
                         Shape::Block(s) => {
                             if !b.labels.is_empty() {
                                 self.ev.findings.push(
-                                    Finding::error("extra-label", file, key, format!("`{name}` block takes no label"))
-                                        .label("unexpected label")
-                                        .help(format!("write `{name} {{ ... }}`")),
+                                    Finding::error(
+                                        "extra-label",
+                                        file,
+                                        key,
+                                        format!("`{name}` block takes no label"),
+                                    )
+                                    .label("unexpected label")
+                                    .help(format!("write `{name} {{ ... }}`")),
                                 );
                                 continue;
                             }
                             if let Some(first) = seen.get(name) {
                                 self.ev.findings.push(
-                                    Finding::error("duplicate-block", file, key, format!("more than one `{name}` block in `{what}`"))
-                                        .label("second block")
-                                        .also(first.clone(), "first block"),
+                                    Finding::error(
+                                        "duplicate-block",
+                                        file,
+                                        key,
+                                        format!("more than one `{name}` block in `{what}`"),
+                                    )
+                                    .label("second block")
+                                    .also(first.clone(), "first block"),
                                 );
                                 continue;
                             }
@@ -378,12 +484,19 @@ impl<'a> Converter<'a> {
                         Shape::Blocks(s) => {
                             if !b.labels.is_empty() {
                                 self.ev.findings.push(
-                                    Finding::error("extra-label", file, key, format!("`{name}` block takes no label"))
-                                        .label("unexpected label"),
+                                    Finding::error(
+                                        "extra-label",
+                                        file,
+                                        key,
+                                        format!("`{name}` block takes no label"),
+                                    )
+                                    .label("unexpected label"),
                                 );
                                 continue;
                             }
-                            let list = out.entry(name.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+                            let list = out
+                                .entry(name.to_owned())
+                                .or_insert_with(|| Value::Array(Vec::new()));
                             let i = list.as_array().map_or(0, Vec::len);
                             let p = child(&child(ptr, name), &i.to_string());
                             self.ev.spans.insert(&p, key, span(b));
@@ -393,28 +506,43 @@ impl<'a> Converter<'a> {
                             }
                         }
                         Shape::Labeled(s) => {
-                            let Some(label) = self.one_label(b, name, &format!("the {name} name")) else { continue };
+                            let Some(label) = self.one_label(b, name, &format!("the {name} name"))
+                            else {
+                                continue;
+                            };
                             let p = child(&child(ptr, name), &label);
                             if let Some(first) = self.ev.spans.get(&p).map(|e| e.key.clone()) {
                                 self.ev.findings.push(
-                                    Finding::error("duplicate-label", file, key, format!("`{name} \"{label}\"` is defined twice"))
-                                        .label("defined again here")
-                                        .also(first, "first defined here")
-                                        .help(format!("{name} labels must be unique")),
+                                    Finding::error(
+                                        "duplicate-label",
+                                        file,
+                                        key,
+                                        format!("`{name} \"{label}\"` is defined twice"),
+                                    )
+                                    .label("defined again here")
+                                    .also(first, "first defined here")
+                                    .help(format!("{name} labels must be unique")),
                                 );
                                 continue;
                             }
                             self.ev.spans.insert(&p, key, span(b));
                             let v = self.body(&b.body, s, &p, &format!("{name} \"{label}\""));
-                            let map = out.entry(name.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+                            let map = out
+                                .entry(name.to_owned())
+                                .or_insert_with(|| Value::Object(Map::new()));
                             if let Value::Object(map) = map {
                                 map.insert(label, Value::Object(v));
                             }
                         }
                         Shape::Attribute(_) => self.ev.findings.push(
-                            Finding::error("attribute-expected", file, key, format!("`{name}` is an attribute, not a block"))
-                                .label("written as a block")
-                                .help(format!("write `{name} = ...`")),
+                            Finding::error(
+                                "attribute-expected",
+                                file,
+                                key,
+                                format!("`{name}` is an attribute, not a block"),
+                            )
+                            .label("written as a block")
+                            .help(format!("write `{name} = ...`")),
                         ),
                     }
                 }
@@ -427,22 +555,44 @@ impl<'a> Converter<'a> {
                 if out.contains_key(r) || seen.contains_key(r) {
                     continue;
                 }
-                let is_block = props.get(r).is_some_and(|p| !matches!(self.shape(p), Shape::Attribute(_)));
+                let is_block = props
+                    .get(r)
+                    .is_some_and(|p| !matches!(self.shape(p), Shape::Attribute(_)));
                 let (msg, help) = if is_block {
-                    (format!("missing `{r}` block in `{what}`"), format!("add `{r} {{ ... }}`"))
+                    (
+                        format!("missing `{r}` block in `{what}`"),
+                        format!("add `{r} {{ ... }}`"),
+                    )
                 } else {
-                    (format!("missing required attribute `{r}` in `{what}`"), format!("add `{r} = ...`"))
+                    (
+                        format!("missing required attribute `{r}` in `{what}`"),
+                        format!("add `{r} = ...`"),
+                    )
                 };
                 self.ev.findings.push(
-                    Finding::error("missing-required", file, at.clone(), msg).label(format!("`{r}` is required here")).help(help),
+                    Finding::error("missing-required", file, at.clone(), msg)
+                        .label(format!("`{r}` is required here"))
+                        .help(help),
                 );
             }
         }
         out
     }
 
-    fn unknown(&mut self, name: &str, at: Range<usize>, kind: &str, what: &str, attrs: &[&str], blocks: &[&str]) {
-        let rule = if kind == "block" { "unknown-block" } else { "unknown-attribute" };
+    fn unknown(
+        &mut self,
+        name: &str,
+        at: Range<usize>,
+        kind: &str,
+        what: &str,
+        attrs: &[&str],
+        blocks: &[&str],
+    ) {
+        let rule = if kind == "block" {
+            "unknown-block"
+        } else {
+            "unknown-attribute"
+        };
         let all = attrs.iter().chain(blocks).copied();
         let mut help = match closest(name, all) {
             Some(c) => format!("did you mean `{c}`? "),
@@ -461,9 +611,14 @@ impl<'a> Converter<'a> {
             help.push_str(&format!("`{what}` takes no attributes or blocks"));
         }
         self.ev.findings.push(
-            Finding::error(rule, self.ev.file, at, format!("unknown {kind} `{name}` in `{what}`"))
-                .label(format!("unknown {kind}"))
-                .help(help),
+            Finding::error(
+                rule,
+                self.ev.file,
+                at,
+                format!("unknown {kind} `{name}` in `{what}`"),
+            )
+            .label(format!("unknown {kind}"))
+            .help(help),
         );
     }
 
@@ -473,9 +628,17 @@ impl<'a> Converter<'a> {
         let at = self.ev.spans.get(ptr).map_or(0..0, |e| e.value.clone());
         let file = self.ev.file;
         // Enumerations: `enum` or `oneOf` of constants.
-        let options: Option<Vec<&str>> = schema.get("enum").and_then(Value::as_array).map(|e| e.iter().filter_map(Value::as_str).collect()).or_else(|| {
-            schema.get("oneOf").and_then(Value::as_array).map(|o| o.iter().filter_map(|c| c.get("const").and_then(Value::as_str)).collect())
-        });
+        let options: Option<Vec<&str>> = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|e| e.iter().filter_map(Value::as_str).collect())
+            .or_else(|| {
+                schema.get("oneOf").and_then(Value::as_array).map(|o| {
+                    o.iter()
+                        .filter_map(|c| c.get("const").and_then(Value::as_str))
+                        .collect()
+                })
+            });
         if let Some(options) = options {
             let ok = v.as_str().is_some_and(|s| options.contains(&s));
             if !ok {
@@ -483,8 +646,13 @@ impl<'a> Converter<'a> {
                     Value::String(s) => format!("\"{s}\""),
                     other => other.to_string(),
                 };
-                let mut f = Finding::error("invalid-value", file, at, format!("{shown} is not a valid `{name}`"))
-                    .label(format!("expected one of {}", list(&options)));
+                let mut f = Finding::error(
+                    "invalid-value",
+                    file,
+                    at,
+                    format!("{shown} is not a valid `{name}`"),
+                )
+                .label(format!("expected one of {}", list(&options)));
                 if let Some(c) = v.as_str().and_then(|s| closest(s, options.iter().copied())) {
                     f = f.help(format!("did you mean \"{c}\"?"));
                 }
@@ -505,20 +673,34 @@ impl<'a> Converter<'a> {
             t => t == actual,
         });
         if !fits {
-            let want: Vec<&str> = types.iter().filter(|t| **t != "null").map(|t| describe(t)).collect();
+            let want: Vec<&str> = types
+                .iter()
+                .filter(|t| **t != "null")
+                .map(|t| describe(t))
+                .collect();
             let label = if actual == "number" && types.contains(&"integer") {
                 "a fractional number".to_owned()
             } else {
                 format!("this is {}", describe(actual))
             };
             let help = match (actual, want.first().copied()) {
-                ("string", Some("a number" | "a whole number")) => Some("write the number without quotes".to_owned()),
-                ("string", Some("a bool")) => Some("write `true` or `false` without quotes".to_owned()),
+                ("string", Some("a number" | "a whole number")) => {
+                    Some("write the number without quotes".to_owned())
+                }
+                ("string", Some("a bool")) => {
+                    Some("write `true` or `false` without quotes".to_owned())
+                }
                 (_, Some("a string")) => Some("put the value in double quotes".to_owned()),
                 (_, Some("a list")) => Some("write a list: [\"a\", \"b\"]".to_owned()),
                 _ => None,
             };
-            let mut f = Finding::error("type-mismatch", file, at, format!("`{name}` must be {}", want.join(" or "))).label(label);
+            let mut f = Finding::error(
+                "type-mismatch",
+                file,
+                at,
+                format!("`{name}` must be {}", want.join(" or ")),
+            )
+            .label(label);
             if let Some(h) = help {
                 f = f.help(h);
             }
@@ -537,8 +719,13 @@ impl<'a> Converter<'a> {
                     (None, None) => unreachable!("checked above"),
                 };
                 self.ev.findings.push(
-                    Finding::error("value-out-of-range", file, at.clone(), format!("`{name}` must be {range}"))
-                        .label(format!("{n} is out of range")),
+                    Finding::error(
+                        "value-out-of-range",
+                        file,
+                        at.clone(),
+                        format!("`{name}` must be {range}"),
+                    )
+                    .label(format!("{n} is out of range")),
                 );
                 ok = false;
             }
@@ -595,7 +782,7 @@ fn resolve_vars(
     declared: &IndexMap<String, (Value, Range<usize>)>,
     inputs: &VarInputs,
     findings: &mut Vec<Finding>,
-) -> IndexMap<String, Value> {
+) -> IndexMap<String, Option<Value>> {
     let kind = |name: &str| -> VarType {
         declared
             .get(name)
@@ -612,7 +799,10 @@ fn resolve_vars(
     }
     for (name, raw) in &inputs.env {
         if declared.contains_key(name) {
-            let cmd = sources.add(format!("environment variable NOMAD_BUILD_VAR_{name}"), raw.clone());
+            let cmd = sources.add(
+                format!("environment variable NOMAD_BUILD_VAR_{name}"),
+                raw.clone(),
+            );
             if let Some(v) = typed(raw, kind(name), cmd, 0..raw.len(), name, findings) {
                 values.insert(name.clone(), v);
             }
@@ -625,8 +815,13 @@ fn resolve_vars(
             Err(e) => {
                 let cmd = sources.add("command line", format!("--var-file {shown}"));
                 findings.push(
-                    Finding::error("var-file-unreadable", cmd, 11..11 + shown.len(), format!("cannot read `{shown}`: {e}"))
-                        .label("this file"),
+                    Finding::error(
+                        "var-file-unreadable",
+                        cmd,
+                        11..11 + shown.len(),
+                        format!("cannot read `{shown}`: {e}"),
+                    )
+                    .label("this file"),
                 );
                 continue;
             }
@@ -636,7 +831,15 @@ fn resolve_vars(
             Ok(b) => b,
             Err(e) => {
                 let at = e.location().offset().min(text.len());
-                findings.push(Finding::error("syntax-error", id, at..at, format!("syntax error: {}", e.message())).label("here"));
+                findings.push(
+                    Finding::error(
+                        "syntax-error",
+                        id,
+                        at..at,
+                        format!("syntax error: {}", e.message()),
+                    )
+                    .label("here"),
+                );
                 continue;
             }
         };
@@ -664,8 +867,13 @@ fn resolve_vars(
                     }
                 }
                 Structure::Block(b) => ev.findings.push(
-                    Finding::error("unknown-block", id, span(&b.ident), "a variable file holds only `name = value` lines")
-                        .label("block not allowed"),
+                    Finding::error(
+                        "unknown-block",
+                        id,
+                        span(&b.ident),
+                        "a variable file holds only `name = value` lines",
+                    )
+                    .label("block not allowed"),
                 ),
             }
         }
@@ -676,15 +884,25 @@ fn resolve_vars(
         let cmd = sources.add("command line", shown.clone());
         let Some((name, raw)) = arg.split_once('=') else {
             findings.push(
-                Finding::error("invalid-var-flag", cmd, 6..shown.len(), "`--var` takes NAME=VALUE")
-                    .label("no `=` here")
-                    .help(format!("write `--var {arg}=VALUE`")),
+                Finding::error(
+                    "invalid-var-flag",
+                    cmd,
+                    6..shown.len(),
+                    "`--var` takes NAME=VALUE",
+                )
+                .label("no `=` here")
+                .help(format!("write `--var {arg}=VALUE`")),
             );
             continue;
         };
         if !declared.contains_key(name) {
-            let mut f = Finding::error("undeclared-variable", cmd, 6..6 + name.len(), format!("`{name}` is not declared in the file"))
-                .label("unknown variable");
+            let mut f = Finding::error(
+                "undeclared-variable",
+                cmd,
+                6..6 + name.len(),
+                format!("`{name}` is not declared in the file"),
+            )
+            .label("unknown variable");
             f = match closest(name, declared.keys().map(String::as_str)) {
                 Some(c) => f.help(format!("did you mean `{c}`?")),
                 None => f.help(format!("declare it in build.hcl: variable \"{name}\" {{}}")),
@@ -701,30 +919,49 @@ fn resolve_vars(
     for (name, (_, decl_span)) in declared {
         match values.get(name).or_else(|| from_default.get(name)) {
             Some(v) => {
-                out.insert(name.clone(), v.clone());
+                out.insert(name.clone(), Some(v.clone()));
             }
-            None => findings.push(
+            None => {
+                out.insert(name.clone(), None);
+                findings.push(
                 Finding::error("missing-variable-value", file, decl_span.clone(), format!("variable `{name}` has no value"))
                     .label("no default")
                     .help(format!(
                         "pass `--var {name}=VALUE`, set NOMAD_BUILD_VAR_{name}, put it in a `--var-file`, or give it a `default`"
                     )),
-            ),
+                );
+            }
         }
     }
     out
 }
 
-fn typed(raw: &str, kind: VarType, file: FileId, at: Range<usize>, name: &str, findings: &mut Vec<Finding>) -> Option<Value> {
+fn typed(
+    raw: &str,
+    kind: VarType,
+    file: FileId,
+    at: Range<usize>,
+    name: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<Value> {
     let bad = |what: &str| {
-        Finding::error("type-mismatch", file, at.clone(), format!("variable `{name}` is a {what}"))
-            .label(format!("`{raw}` is not a {what}"))
+        Finding::error(
+            "type-mismatch",
+            file,
+            at.clone(),
+            format!("variable `{name}` is a {what}"),
+        )
+        .label(format!("`{raw}` is not a {what}"))
     };
     match kind {
         VarType::String => Some(Value::from(raw)),
         VarType::Number => match raw.parse::<i64>() {
             Ok(n) => Some(Value::from(n)),
-            Err(_) => match raw.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            Err(_) => match raw
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+            {
                 Some(n) => Some(Value::Number(n)),
                 None => {
                     findings.push(bad("number"));

@@ -39,7 +39,12 @@ impl GitInfo {
     /// Reads the repository containing `dir` (all `None` outside a repository).
     pub fn discover(dir: &Path) -> GitInfo {
         let git = |args: &[&str]| -> Option<String> {
-            let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(args)
+                .output()
+                .ok()?;
             let s = String::from_utf8(out.stdout).ok()?.trim().to_owned();
             (out.status.success() && !s.is_empty()).then_some(s)
         };
@@ -286,7 +291,9 @@ fn registry(p: &Pipeline, host: &str) -> RegistryCtx {
     RegistryCtx {
         host: host.to_owned(),
         insecure: r.is_some_and(|r| r.insecure),
-        secret: r.and_then(|r| r.credentials.as_ref()).map(|c| secret(c, host)),
+        secret: r
+            .and_then(|r| r.credentials.as_ref())
+            .map(|c| secret(c, host)),
     }
 }
 
@@ -311,7 +318,9 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
     let (name, p) = loaded.pipeline();
     let ptr = format!("/pipeline/{name}");
     let source = p.source.as_ref();
-    let url = source.and_then(|s| s.url.clone()).or_else(|| opts.git.origin.clone());
+    let url = source
+        .and_then(|s| s.url.clone())
+        .or_else(|| opts.git.origin.clone());
     let Some(url) = url else {
         let at = match source {
             Some(_) => loaded.key_span(&format!("{ptr}/source")),
@@ -323,14 +332,20 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
     };
     let git_ref = match source.and_then(|s| s.git_ref.clone()) {
         Some(r) => r,
-        None if source.and_then(|s| s.url.as_ref()).is_none() => opts.git.head.clone().unwrap_or_else(|| "main".to_owned()),
+        None if source.and_then(|s| s.url.as_ref()).is_none() => {
+            opts.git.head.clone().unwrap_or_else(|| "main".to_owned())
+        }
         None => "main".to_owned(),
     };
     let checkout = CheckoutCtx {
-        secret: source.and_then(|s| s.credentials.as_ref()).map(|c| secret(c, &git_host(&url))),
+        secret: source
+            .and_then(|s| s.credentials.as_ref())
+            .map(|c| secret(c, &git_host(&url))),
         url,
         git_ref,
-        image: source.and_then(|s| s.git_image.clone()).unwrap_or_else(|| DEFAULT_GIT_IMAGE.to_owned()),
+        image: source
+            .and_then(|s| s.git_image.clone())
+            .unwrap_or_else(|| DEFAULT_GIT_IMAGE.to_owned()),
     };
 
     let staging_image = format!("{}:build-{}", p.image.repository, opts.run_id);
@@ -343,7 +358,10 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
     let b = &p.build;
     let build_res = b.resources.unwrap_or_default();
     let build = BuildCtx {
-        builder_image: b.builder_image.clone().unwrap_or_else(|| DEFAULT_BUILDER_IMAGE.to_owned()),
+        builder_image: b
+            .builder_image
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BUILDER_IMAGE.to_owned()),
         storage_driver: match b.storage_driver.unwrap_or(StorageDriver::Vfs) {
             StorageDriver::Vfs => "vfs",
             StorageDriver::Overlay => "overlay",
@@ -359,8 +377,18 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         containerfile: p.image.containerfile.clone(),
         context: p.image.context.clone().unwrap_or_else(|| ".".to_owned()),
         target: p.image.target.clone(),
-        build_args: p.image.build_args.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        labels: p.image.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        build_args: p
+            .image
+            .build_args
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        labels: p
+            .image
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         auth: all_auth.clone(),
         insecure_pull: p.registry.values().any(|r| r.insecure),
         insecure_push: staging_registry.insecure,
@@ -402,13 +430,23 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             let reg = registry(p, &host_of(repo));
             hosts.push(reg.host.clone());
             for tag in &pb.tags {
-                targets.push(CopyTarget { image: format!("{repo}:{tag}"), insecure: reg.insecure });
+                targets.push(CopyTarget {
+                    image: format!("{repo}:{tag}"),
+                    insecure: reg.insecure,
+                });
             }
         }
         PublishCtx {
-            image: pb.skopeo_image.clone().unwrap_or_else(|| DEFAULT_SKOPEO_IMAGE.to_owned()),
+            image: pb
+                .skopeo_image
+                .clone()
+                .unwrap_or_else(|| DEFAULT_SKOPEO_IMAGE.to_owned()),
             targets,
-            auth: all_auth.iter().filter(|s| hosts.contains(&s.host)).cloned().collect(),
+            auth: all_auth
+                .iter()
+                .filter(|s| hosts.contains(&s.host))
+                .cloned()
+                .collect(),
             src_insecure: staging_registry.insecure,
         }
     });
@@ -420,14 +458,25 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             ("nomad-build.phase".to_owned(), phase.to_owned()),
             ("nomad-build.run-id".to_owned(), opts.run_id.clone()),
             ("nomad-build.source".to_owned(), opts.source_sha256.clone()),
-            ("nomad-build.version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+            (
+                "nomad-build.version".to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
         ];
-        meta.extend(n.meta.iter().filter(|(k, _)| !k.starts_with("nomad-build.")).map(|(k, v)| (k.clone(), v.clone())));
+        meta.extend(
+            n.meta
+                .iter()
+                .filter(|(k, _)| !k.starts_with("nomad-build."))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         JobCtx {
             id: format!("{name}-{phase}-{}", opts.run_id),
             region: n.region.clone().unwrap_or_else(|| "global".to_owned()),
             namespace: n.namespace.clone().unwrap_or_else(|| "default".to_owned()),
-            datacenters: n.datacenters.clone().unwrap_or_else(|| vec!["*".to_owned()]),
+            datacenters: n
+                .datacenters
+                .clone()
+                .unwrap_or_else(|| vec!["*".to_owned()]),
             node_pool: n.node_pool.clone().unwrap_or_else(|| "default".to_owned()),
             priority: n.priority.unwrap_or(50),
             constraints: n
@@ -442,7 +491,10 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             meta,
         }
     };
-    let vault = p.vault.as_ref().map(|v| VaultCtx { role: v.role.clone(), audience: v.audience.clone() });
+    let vault = p.vault.as_ref().map(|v| VaultCtx {
+        role: v.role.clone(),
+        audience: v.audience.clone(),
+    });
     Ok(declared_phases(p)
         .into_iter()
         .map(|phase| PhaseCtx {
@@ -456,8 +508,16 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             vault: vault.clone(),
             checkout: checkout.clone(),
             build: build.clone(),
-            tests: if phase == "test" { tests.clone() } else { Vec::new() },
-            publish: if phase == "publish" { publish.clone() } else { None },
+            tests: if phase == "test" {
+                tests.clone()
+            } else {
+                Vec::new()
+            },
+            publish: if phase == "publish" {
+                publish.clone()
+            } else {
+                None
+            },
         })
         .collect())
 }
@@ -468,8 +528,14 @@ mod tests {
 
     #[test]
     fn git_hosts() {
-        assert_eq!(git_host("https://git.example.com/acme/x.git"), "git.example.com");
-        assert_eq!(git_host("https://u@git.example.com:8443/x"), "git.example.com:8443");
+        assert_eq!(
+            git_host("https://git.example.com/acme/x.git"),
+            "git.example.com"
+        );
+        assert_eq!(
+            git_host("https://u@git.example.com:8443/x"),
+            "git.example.com:8443"
+        );
         assert_eq!(git_host("git@github.com:acme/x.git"), "github.com");
     }
 }

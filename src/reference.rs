@@ -27,7 +27,8 @@ pub fn valid_tag(tag: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 /// Whether `host` is a valid registry `host[:port]`.
@@ -43,7 +44,12 @@ pub fn valid_host(host: &str) -> bool {
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         });
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|c| c.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n > 0 && n < 65536));
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n > 0 && n < 65536)
+    });
     name_ok && port_ok
 }
 
@@ -101,7 +107,12 @@ pub fn parse(s: &str) -> Result<Reference, String> {
         None => (s, None),
     };
     let (first, remainder) = match rest.split_once('/') {
-        Some((f, r)) if f.contains('.') || f.contains(':') || f == "localhost" || f.bytes().any(|c| c.is_ascii_uppercase()) => {
+        Some((f, r))
+            if f.contains('.')
+                || f.contains(':')
+                || f == "localhost"
+                || f.bytes().any(|c| c.is_ascii_uppercase()) =>
+        {
             (Some(f), r)
         }
         _ => (None, rest),
@@ -125,7 +136,9 @@ pub fn parse(s: &str) -> Result<Reference, String> {
     }
     if let Some(t) = tag {
         if !valid_tag(t) {
-            return Err(format!("`{t}` is not a valid tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`)"));
+            return Err(format!(
+                "`{t}` is not a valid tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`)"
+            ));
         }
     }
     let (host, path) = match first {
@@ -133,7 +146,12 @@ pub fn parse(s: &str) -> Result<Reference, String> {
         None if path.contains('/') => ("docker.io".to_owned(), path.to_owned()),
         None => ("docker.io".to_owned(), format!("library/{path}")),
     };
-    Ok(Reference { host, path, tag: tag.map(str::to_owned), digest })
+    Ok(Reference {
+        host,
+        path,
+        tag: tag.map(str::to_owned),
+        digest,
+    })
 }
 
 #[cfg(test)]
@@ -143,9 +161,15 @@ mod tests {
     #[test]
     fn parses_hosts_tags_and_digests() {
         let r = parse("registry.example.com:5000/acme/app:1.2").unwrap();
-        assert_eq!((r.host.as_str(), r.path.as_str(), r.tag.as_deref()), ("registry.example.com:5000", "acme/app", Some("1.2")));
+        assert_eq!(
+            (r.host.as_str(), r.path.as_str(), r.tag.as_deref()),
+            ("registry.example.com:5000", "acme/app", Some("1.2"))
+        );
         let r = parse("golang:1.22").unwrap();
-        assert_eq!((r.host.as_str(), r.path.as_str()), ("docker.io", "library/golang"));
+        assert_eq!(
+            (r.host.as_str(), r.path.as_str()),
+            ("docker.io", "library/golang")
+        );
         let r = parse("localhost/x@sha256:0123456789abcdef0123456789abcdef").unwrap();
         assert_eq!(r.host, "localhost");
         assert!(r.digest.is_some());

@@ -28,16 +28,37 @@ use crate::plan::PhaseCtx;
 
 /// The templates compiled into the binary, by file name.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("build.nomad.hcl.j2", include_str!("../templates/build.nomad.hcl.j2")),
-    ("test.nomad.hcl.j2", include_str!("../templates/test.nomad.hcl.j2")),
-    ("publish.nomad.hcl.j2", include_str!("../templates/publish.nomad.hcl.j2")),
+    (
+        "build.nomad.hcl.j2",
+        include_str!("../templates/build.nomad.hcl.j2"),
+    ),
+    (
+        "test.nomad.hcl.j2",
+        include_str!("../templates/test.nomad.hcl.j2"),
+    ),
+    (
+        "publish.nomad.hcl.j2",
+        include_str!("../templates/publish.nomad.hcl.j2"),
+    ),
     ("macros.j2", include_str!("../templates/macros.j2")),
-    ("checkout.sh.j2", include_str!("../templates/checkout.sh.j2")),
+    (
+        "checkout.sh.j2",
+        include_str!("../templates/checkout.sh.j2"),
+    ),
     ("build.sh.j2", include_str!("../templates/build.sh.j2")),
     ("publish.sh.j2", include_str!("../templates/publish.sh.j2")),
-    ("registry-auth.json.ctmpl.j2", include_str!("../templates/registry-auth.json.ctmpl.j2")),
-    ("registry-pull.env.ctmpl.j2", include_str!("../templates/registry-pull.env.ctmpl.j2")),
-    ("git-credentials.ctmpl.j2", include_str!("../templates/git-credentials.ctmpl.j2")),
+    (
+        "registry-auth.json.ctmpl.j2",
+        include_str!("../templates/registry-auth.json.ctmpl.j2"),
+    ),
+    (
+        "registry-pull.env.ctmpl.j2",
+        include_str!("../templates/registry-pull.env.ctmpl.j2"),
+    ),
+    (
+        "git-credentials.ctmpl.j2",
+        include_str!("../templates/git-credentials.ctmpl.j2"),
+    ),
 ];
 
 /// The template set: embedded templates, each replaceable by a file of the same name.
@@ -50,10 +71,14 @@ pub struct Templates {
 impl Templates {
     /// The embedded templates.
     pub fn embedded() -> Self {
-        let mut t = Templates { sources: BTreeMap::new(), origins: BTreeMap::new() };
+        let mut t = Templates {
+            sources: BTreeMap::new(),
+            origins: BTreeMap::new(),
+        };
         for (name, text) in EMBEDDED {
             t.sources.insert((*name).to_owned(), (*text).to_owned());
-            t.origins.insert((*name).to_owned(), format!("templates/{name}"));
+            t.origins
+                .insert((*name).to_owned(), format!("templates/{name}"));
         }
         t
     }
@@ -68,7 +93,8 @@ impl Templates {
                 continue;
             }
             let text = std::fs::read_to_string(entry.path())?;
-            self.origins.insert(name.clone(), entry.path().display().to_string());
+            self.origins
+                .insert(name.clone(), entry.path().display().to_string());
             self.sources.insert(name, text);
         }
         Ok(())
@@ -93,7 +119,9 @@ impl Templates {
         env.add_filter("sh", |s: String| escape::shell_quote(&s));
         env.add_filter("go", |s: String| escape::go_string(&s));
         env.add_filter("ct", |s: String| escape::consul_template_text(&s));
-        env.add_filter("json", |s: String| serde_json::to_string(&s).expect("strings serialize"));
+        env.add_filter("json", |s: String| {
+            serde_json::to_string(&s).expect("strings serialize")
+        });
         for (name, text) in &self.sources {
             // Syntax errors surface when the template is used, with its location.
             let _ = env.add_template(name.as_str(), text.as_str());
@@ -107,14 +135,22 @@ fn hcl_value(v: &Value, config: bool) -> Result<String, Error> {
     match v.kind() {
         ValueKind::String => {
             let s = v.as_str().unwrap_or_default();
-            Ok(if config { escape::hcl_quote(&escape::nomad_config_escape(s)) } else { escape::hcl_quote(s) })
+            Ok(if config {
+                escape::hcl_quote(&escape::nomad_config_escape(s))
+            } else {
+                escape::hcl_quote(s)
+            })
         }
         ValueKind::Number | ValueKind::Bool => Ok(v.to_string()),
         ValueKind::Seq | ValueKind::Iterable => {
-            let items: Result<Vec<String>, Error> = v.try_iter()?.map(|x| hcl_value(&x, config)).collect();
+            let items: Result<Vec<String>, Error> =
+                v.try_iter()?.map(|x| hcl_value(&x, config)).collect();
             Ok(format!("[{}]", items?.join(", ")))
         }
-        _ => Err(Error::new(ErrorKind::InvalidOperation, format!("cannot write {} as an HCL value", v.kind()))),
+        _ => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("cannot write {} as an HCL value", v.kind()),
+        )),
     }
 }
 
@@ -133,7 +169,11 @@ pub struct Rendered {
 
 /// Renders and decodes one phase. Template errors point into the template; decode errors
 /// into the rendered text (both are added to `sources`).
-pub fn render_phase(templates: &Templates, ctx: &PhaseCtx, sources: &mut Sources) -> Result<Rendered, Vec<Finding>> {
+pub fn render_phase(
+    templates: &Templates,
+    ctx: &PhaseCtx,
+    sources: &mut Sources,
+) -> Result<Rendered, Vec<Finding>> {
     let env = templates.environment();
     let name = format!("{}.nomad.hcl.j2", ctx.phase);
     let hcl = env
@@ -141,12 +181,20 @@ pub fn render_phase(templates: &Templates, ctx: &PhaseCtx, sources: &mut Sources
         .and_then(|t| t.render(ctx))
         .map(|text| tidy(&text))
         .map_err(|e| vec![template_finding(templates, &e, sources)])?;
-    let rendered_name = format!("{}.{}.nomad.hcl (rendered from {})", ctx.pipeline, ctx.phase, templates.origins[&name]);
+    let rendered_name = format!(
+        "{}.{}.nomad.hcl (rendered from {})",
+        ctx.pipeline, ctx.phase, templates.origins[&name]
+    );
     let file = sources.add(rendered_name, hcl.clone());
     let job = jobspec::decode(&hcl, file)?;
     let mut json = serde_json::to_string_pretty(&job).expect("the model serializes");
     json.push('\n');
-    Ok(Rendered { phase: ctx.phase, hcl, job, json })
+    Ok(Rendered {
+        phase: ctx.phase,
+        hcl,
+        job,
+        json,
+    })
 }
 
 fn template_finding(templates: &Templates, e: &Error, sources: &mut Sources) -> Finding {
@@ -155,7 +203,10 @@ fn template_finding(templates: &Templates, e: &Error, sources: &mut Sources) -> 
     let origin = templates.origins.get(&name).cloned().unwrap_or(name);
     let file = sources.add(origin, text.clone());
     let span = e.range().unwrap_or(0..0);
-    let mut detail = e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string());
+    let mut detail = e
+        .detail()
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.kind().to_string());
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         detail.push_str(&format!(": {c}"));
@@ -189,7 +240,9 @@ pub fn tidy(hcl: &str) -> String {
             }
         }
         let blank = line.is_empty();
-        let prev_blank_or_open = lines.last().is_none_or(|p| p.is_empty() || p.ends_with('{') || p.ends_with('['));
+        let prev_blank_or_open = lines
+            .last()
+            .is_none_or(|p| p.is_empty() || p.ends_with('{') || p.ends_with('['));
         if blank && prev_blank_or_open {
             continue;
         }

@@ -3,9 +3,9 @@
 
 use crate::config::{Credentials, Pipeline, StorageDriver};
 use crate::diag::Finding;
-use crate::duration;
 use crate::eval::child;
 use crate::load::Loaded;
+use crate::nomad::jobspec::parse_duration;
 use crate::reference;
 
 /// Runs every rule; returns findings in no particular order.
@@ -13,7 +13,12 @@ pub fn check(l: &Loaded) -> Vec<Finding> {
     let mut out = Vec::new();
     let (name, p) = l.pipeline();
     let base = child("/pipeline", name);
-    let ctx = Ctx { l, p, base: &base, out: &mut out };
+    let ctx = Ctx {
+        l,
+        p,
+        base: &base,
+        out: &mut out,
+    };
     run(ctx, name);
     out
 }
@@ -58,58 +63,122 @@ fn run(mut c: Ctx<'_>, name: &str) {
     if !valid_pipeline_name(name) {
         let at = c.l.key_span(c.base);
         c.out.push(
-            Finding::error("invalid-pipeline-name", c.l.file, at, format!("`{name}` is not a valid pipeline name"))
-                .label("must match `[a-z0-9][a-z0-9-]*`, at most 48 characters")
-                .help("the name prefixes job IDs and image tags: use lowercase letters, digits and `-`"),
+            Finding::error(
+                "invalid-pipeline-name",
+                c.l.file,
+                at,
+                format!("`{name}` is not a valid pipeline name"),
+            )
+            .label("must match `[a-z0-9][a-z0-9-]*`, at most 48 characters")
+            .help(
+                "the name prefixes job IDs and image tags: use lowercase letters, digits and `-`",
+            ),
         );
     }
 
     // Nomad placement.
     if let Some(ns) = &p.nomad.namespace {
-        if ns.is_empty() || ns.len() > 128 || !ns.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            let f = c.error("invalid-namespace", "/nomad/namespace", format!("`{ns}` is not a valid Nomad namespace"));
+        if ns.is_empty()
+            || ns.len() > 128
+            || !ns.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            let f = c.error(
+                "invalid-namespace",
+                "/nomad/namespace",
+                format!("`{ns}` is not a valid Nomad namespace"),
+            );
             set(f, "Nomad namespaces match `[a-zA-Z0-9-]{1,128}`", None);
         }
     }
     if let Some(dcs) = &p.nomad.datacenters {
         for (i, dc) in dcs.iter().enumerate() {
             if dc.is_empty() {
-                let f = c.error("invalid-datacenter", &format!("/nomad/datacenters/{i}"), "empty datacenter name");
-                set(f, "Nomad rejects an empty datacenter", Some("use \"*\" for every datacenter"));
+                let f = c.error(
+                    "invalid-datacenter",
+                    &format!("/nomad/datacenters/{i}"),
+                    "empty datacenter name",
+                );
+                set(
+                    f,
+                    "Nomad rejects an empty datacenter",
+                    Some("use \"*\" for every datacenter"),
+                );
             }
         }
     }
     const OPERATORS: [&str; 16] = [
-        "=", "!=", ">", ">=", "<", "<=", "regexp", "set_contains", "set_contains_all", "set_contains_any", "version",
-        "semver", "distinct_hosts", "distinct_property", "is_set", "is_not_set",
+        "=",
+        "!=",
+        ">",
+        ">=",
+        "<",
+        "<=",
+        "regexp",
+        "set_contains",
+        "set_contains_all",
+        "set_contains_any",
+        "version",
+        "semver",
+        "distinct_hosts",
+        "distinct_property",
+        "is_set",
+        "is_not_set",
     ];
     for (i, con) in p.nomad.constraint.iter().enumerate() {
         let rel = format!("/nomad/constraint/{i}");
         let op = con.operator.as_deref().unwrap_or("=");
         if !OPERATORS.contains(&op) {
             let help = crate::diag::closest(op, OPERATORS).map(|s| format!("did you mean `{s}`?"));
-            let f = c.error("invalid-constraint", &format!("{rel}/operator"), format!("`{op}` is not a Nomad constraint operator"));
-            set(f, &format!("expected one of {}", crate::diag::list(&OPERATORS)), help.as_deref());
+            let f = c.error(
+                "invalid-constraint",
+                &format!("{rel}/operator"),
+                format!("`{op}` is not a Nomad constraint operator"),
+            );
+            set(
+                f,
+                &format!("expected one of {}", crate::diag::list(&OPERATORS)),
+                help.as_deref(),
+            );
             continue;
         }
         let needs_attr = op != "distinct_hosts";
         if needs_attr && con.attribute.as_deref().unwrap_or("").is_empty() {
             let f = c.error("invalid-constraint", &rel, "constraint has no `attribute`");
-            set(f, "missing `attribute`", Some("e.g. attribute = \"${attr.kernel.name}\""));
+            set(
+                f,
+                "missing `attribute`",
+                Some("e.g. attribute = \"${attr.kernel.name}\""),
+            );
         }
         if let Some(a) = &con.attribute {
             if a.starts_with('$') && !(a.starts_with("${") && a.ends_with('}')) {
-                let f = c.error("invalid-constraint", &format!("{rel}/attribute"), format!("`{a}` is not a Nomad interpolation"));
-                set(f, "write `${attr.<name>}`, `${meta.<name>}` or `${node.<field>}`", None);
+                let f = c.error(
+                    "invalid-constraint",
+                    &format!("{rel}/attribute"),
+                    format!("`{a}` is not a Nomad interpolation"),
+                );
+                set(
+                    f,
+                    "write `${attr.<name>}`, `${meta.<name>}` or `${node.<field>}`",
+                    None,
+                );
             }
         }
         let value_forbidden = matches!(op, "is_set" | "is_not_set" | "distinct_hosts");
         let has_value = con.value.as_deref().is_some_and(|v| !v.is_empty());
         if value_forbidden && has_value {
-            let f = c.error("invalid-constraint", &format!("{rel}/value"), format!("operator `{op}` takes no `value`"));
+            let f = c.error(
+                "invalid-constraint",
+                &format!("{rel}/value"),
+                format!("operator `{op}` takes no `value`"),
+            );
             set(f, "remove this value", None);
         } else if !value_forbidden && op != "distinct_property" && !has_value {
-            let f = c.error("invalid-constraint", &rel, format!("operator `{op}` needs a `value`"));
+            let f = c.error(
+                "invalid-constraint",
+                &rel,
+                format!("operator `{op}` needs a `value`"),
+            );
             set(f, "missing `value`", None);
         }
     }
@@ -137,16 +206,36 @@ fn run(mut c: Ctx<'_>, name: &str) {
         for (i, t) in pb.tags.iter().enumerate() {
             let rel = format!("/publish/tags/{i}");
             if !reference::valid_tag(t) {
-                let f = c.error("invalid-tag", &rel, format!("`{t}` is not a valid image tag"));
+                let f = c.error(
+                    "invalid-tag",
+                    &rel,
+                    format!("`{t}` is not a valid image tag"),
+                );
                 set(f, "tags match `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`", None);
             } else if t.starts_with("build-") {
-                let f = c.warn("tag-shadows-staging", &rel, format!("tag `{t}` looks like a staging tag"));
-                set(f, "staging images are tagged `build-<run-id>`", Some("pick a tag that cannot collide with `build-<run-id>`"));
+                let f = c.warn(
+                    "tag-shadows-staging",
+                    &rel,
+                    format!("tag `{t}` looks like a staging tag"),
+                );
+                set(
+                    f,
+                    "staging images are tagged `build-<run-id>`",
+                    Some("pick a tag that cannot collide with `build-<run-id>`"),
+                );
             }
         }
         if pb.tags.is_empty() {
-            let f = c.warn("publish-without-tags", "/publish", "`publish` has no tags, so it copies nothing");
-            set(f, "no `tags`", Some("add `tags = [\"latest\"]`, or remove the `publish` block"));
+            let f = c.warn(
+                "publish-without-tags",
+                "/publish",
+                "`publish` has no tags, so it copies nothing",
+            );
+            set(
+                f,
+                "no `tags`",
+                Some("add `tags = [\"latest\"]`, or remove the `publish` block"),
+            );
         }
     }
     for (host, _) in &p.registry {
@@ -154,8 +243,13 @@ fn run(mut c: Ctx<'_>, name: &str) {
             let rel = format!("/registry/{}", esc(host));
             let at = c.l.key_span(&c.ptr(&rel));
             c.out.push(
-                Finding::error("invalid-registry-host", c.l.file, at, format!("`{host}` is not a registry host[:port]"))
-                    .label("expected e.g. `registry.example.com` or `10.0.0.5:5000`"),
+                Finding::error(
+                    "invalid-registry-host",
+                    c.l.file,
+                    at,
+                    format!("`{host}` is not a registry host[:port]"),
+                )
+                .label("expected e.g. `registry.example.com` or `10.0.0.5:5000`"),
             );
         }
     }
@@ -171,13 +265,23 @@ fn run(mut c: Ctx<'_>, name: &str) {
     }
 
     // Ephemeral disk versus the log budget (10 files x 10 MB per task).
-    let mut disks = vec![("/build/resources/disk".to_owned(), p.build.resources.and_then(|r| r.disk))];
+    let mut disks = vec![(
+        "/build/resources/disk".to_owned(),
+        p.build.resources.and_then(|r| r.disk),
+    )];
     for (tname, t) in &p.test {
-        disks.push((format!("/test/{}/resources/disk", esc(tname)), t.resources.and_then(|r| r.disk)));
+        disks.push((
+            format!("/test/{}/resources/disk", esc(tname)),
+            t.resources.and_then(|r| r.disk),
+        ));
     }
     for (rel, disk) in disks {
         if let Some(d) = disk.filter(|d| *d <= 100) {
-            let f = c.error("disk-below-log-budget", &rel, format!("ephemeral disk of {d} MB is not larger than the 100 MB log budget"));
+            let f = c.error(
+                "disk-below-log-budget",
+                &rel,
+                format!("ephemeral disk of {d} MB is not larger than the 100 MB log budget"),
+            );
             set(
                 f,
                 "Nomad rejects a group whose disk is not larger than max_files x max_file_size (10 x 10 MB)",
@@ -199,9 +303,14 @@ fn run(mut c: Ctx<'_>, name: &str) {
     if !creds.is_empty() && p.vault.is_none() {
         let (rel, _) = &creds[0];
         let at = c.l.key_span(&c.ptr(rel));
-        let mut f = Finding::error("credentials-without-vault", c.l.file, at, "credentials are configured but there is no `vault` block")
-            .label("these credentials are read from Vault")
-            .help("add `vault { role = \"<jwt auth role>\" }` to the pipeline");
+        let mut f = Finding::error(
+            "credentials-without-vault",
+            c.l.file,
+            at,
+            "credentials are configured but there is no `vault` block",
+        )
+        .label("these credentials are read from Vault")
+        .help("add `vault { role = \"<jwt auth role>\" }` to the pipeline");
         for (other, _) in &creds[1..] {
             f = f.also(c.l.key_span(&c.ptr(other)), "also read from Vault");
         }
@@ -209,7 +318,11 @@ fn run(mut c: Ctx<'_>, name: &str) {
     }
     for (rel, cr) in &creds {
         if !cr.path.contains("/data/") {
-            let f = c.warn("vault-path-not-kv2", &format!("{rel}/path"), format!("`{}` is not a KV v2 read path", cr.path));
+            let f = c.warn(
+                "vault-path-not-kv2",
+                &format!("{rel}/path"),
+                format!("`{}` is not a KV v2 read path", cr.path),
+            );
             set(
                 f,
                 "KV v2 secrets are read at `<mount>/data/<path>`",
@@ -219,8 +332,16 @@ fn run(mut c: Ctx<'_>, name: &str) {
         for (field, value) in [("username", &cr.username), ("password", &cr.password)] {
             if let Some(v) = value {
                 if !is_go_identifier(v) {
-                    let f = c.error("invalid-credential-field", &format!("{rel}/{field}"), format!("`{v}` is not a usable secret field name"));
-                    set(f, "field names must match `[A-Za-z_][A-Za-z0-9_]*`", Some("rename the field in the Vault secret"));
+                    let f = c.error(
+                        "invalid-credential-field",
+                        &format!("{rel}/{field}"),
+                        format!("`{v}` is not a usable secret field name"),
+                    );
+                    set(
+                        f,
+                        "field names must match `[A-Za-z_][A-Za-z0-9_]*`",
+                        Some("rename the field in the Vault secret"),
+                    );
                 }
             }
         }
@@ -228,9 +349,17 @@ fn run(mut c: Ctx<'_>, name: &str) {
 
     // Storage and fuse.
     let driver = p.build.storage_driver.unwrap_or(StorageDriver::Vfs);
-    let has_cache = p.build.cache.as_ref().is_some_and(|c| c.host_volume.is_some());
+    let has_cache = p
+        .build
+        .cache
+        .as_ref()
+        .is_some_and(|c| c.host_volume.is_some());
     if driver == StorageDriver::Overlay && !has_cache && !p.build.fuse.unwrap_or(false) {
-        let f = c.warn("overlay-without-backing", "/build/storage_driver", "overlay storage on the container's own overlay root fails");
+        let f = c.warn(
+            "overlay-without-backing",
+            "/build/storage_driver",
+            "overlay storage on the container's own overlay root fails",
+        );
         set(
             f,
             "overlay cannot stack on the task's overlay filesystem",
@@ -238,7 +367,11 @@ fn run(mut c: Ctx<'_>, name: &str) {
         );
     }
     if p.build.fuse.unwrap_or(false) && driver == StorageDriver::Vfs {
-        let f = c.warn("fuse-with-vfs", "/build/fuse", "`/dev/fuse` is passed in but the vfs driver never uses it");
+        let f = c.warn(
+            "fuse-with-vfs",
+            "/build/fuse",
+            "`/dev/fuse` is passed in but the vfs driver never uses it",
+        );
         set(
             f,
             "a client without /dev/fuse fails this task after placement, and Nomad cannot constrain on devices",
@@ -252,26 +385,62 @@ fn run(mut c: Ctx<'_>, name: &str) {
             let rel = format!("/test/{}", esc(tname));
             let at = c.l.key_span(&c.ptr(&rel));
             c.out.push(
-                Finding::warning("test-without-command", c.l.file, at, format!("test `{tname}` has no `command`"))
-                    .label("runs the image's default entrypoint and command")
-                    .help("add `command = [\"make\", \"test\"]`"),
+                Finding::warning(
+                    "test-without-command",
+                    c.l.file,
+                    at,
+                    format!("test `{tname}` has no `command`"),
+                )
+                .label("runs the image's default entrypoint and command")
+                .help("add `command = [\"make\", \"test\"]`"),
             );
+        }
+    }
+
+    // Env values: Nomad's client replaces `${NAME}` for names it knows, with no escape.
+    for (tname, t) in &p.test {
+        for (k, v) in &t.env {
+            if let Some(name) = nomad_env_reference(v) {
+                let rel = format!("/test/{}/env/{}", esc(tname), esc(k));
+                let f = c.warn(
+                    "env-value-interpolated",
+                    &rel,
+                    format!("Nomad replaces `${{{name}}}` in this value at run time"),
+                );
+                set(
+                    f,
+                    "task env values pass through Nomad's ${...} replacement, which has no escape",
+                    Some("if the task should see the text itself, build it in the command instead (`$VAR` in a shell)"),
+                );
+            }
         }
     }
 
     // Literal secrets.
     let mut literal = Vec::new();
     for (k, v) in &p.image.build_args {
-        literal.push((format!("/image/build_args/{}", esc(k)), k.clone(), v.clone()));
+        literal.push((
+            format!("/image/build_args/{}", esc(k)),
+            k.clone(),
+            v.clone(),
+        ));
     }
     for (tname, t) in &p.test {
         for (k, v) in &t.env {
-            literal.push((format!("/test/{}/env/{}", esc(tname), esc(k)), k.clone(), v.clone()));
+            literal.push((
+                format!("/test/{}/env/{}", esc(tname), esc(k)),
+                k.clone(),
+                v.clone(),
+            ));
         }
     }
     for (rel, k, v) in literal {
         if looks_secret(&k) && !v.is_empty() && !v.contains("${") {
-            let f = c.error("literal-secret", &rel, format!("`{k}` looks like a secret written in plain text"));
+            let f = c.error(
+                "literal-secret",
+                &rel,
+                format!("`{k}` looks like a secret written in plain text"),
+            );
             set(
                 f,
                 "this value ends up in the job files, Nomad's state and the image history",
@@ -288,29 +457,79 @@ fn esc(token: &str) -> String {
 fn check_image(c: &mut Ctx<'_>, rel: &str, image: &str, tag_allowed: bool) {
     match reference::parse(image) {
         Err(why) => {
-            let f = c.error("invalid-image-reference", rel, format!("`{image}` is not a valid image reference"));
-            set(f, &why, Some("write `[host[:port]/]path[:tag]`, e.g. `registry.example.com/acme/app`"));
+            let f = c.error(
+                "invalid-image-reference",
+                rel,
+                format!("`{image}` is not a valid image reference"),
+            );
+            set(
+                f,
+                &why,
+                Some("write `[host[:port]/]path[:tag]`, e.g. `registry.example.com/acme/app`"),
+            );
         }
         Ok(r) if !tag_allowed && (r.tag.is_some() || r.digest.is_some()) => {
-            let f = c.error("invalid-image-reference", rel, format!("`{image}` has a tag or digest"));
-            set(f, "a repository, without tag", Some("tags come from `publish.tags`; the staging tag is `build-<run-id>`"));
+            let f = c.error(
+                "invalid-image-reference",
+                rel,
+                format!("`{image}` has a tag or digest"),
+            );
+            set(
+                f,
+                "a repository, without tag",
+                Some("tags come from `publish.tags`; the staging tag is `build-<run-id>`"),
+            );
         }
         Ok(_) => {}
     }
 }
 
 fn check_duration(c: &mut Ctx<'_>, rel: &str, d: &str) {
-    match duration::parse(d) {
+    match parse_duration(d) {
         Err(why) => {
             let f = c.error("invalid-duration", rel, format!("`{d}` is not a duration"));
-            set(f, &why, Some("Go durations combine a number and a unit: `90s`, `45m`, `1h30m`"));
+            set(
+                f,
+                &why.to_string(),
+                Some("Go durations combine numbers and units (ns, us, ms, s, m, h): `90s`, `45m`, `1h30m`"),
+            );
         }
         Ok(ns) if ns <= 0 => {
-            let f = c.error("invalid-duration", rel, format!("`{d}` is not a positive duration"));
-            set(f, "Nomad's max_run_duration must be greater than zero", None);
+            let f = c.error(
+                "invalid-duration",
+                rel,
+                format!("`{d}` is not a positive duration"),
+            );
+            set(
+                f,
+                "Nomad's max_run_duration must be greater than zero",
+                None,
+            );
         }
         Ok(_) => {}
     }
+}
+
+/// The first `${NAME}` in `v` that Nomad's env replacement resolves (`NOMAD_*`, `attr.*`,
+/// `meta.*`, `node.*`): the names `helper/args.ReplaceEnv` finds in a task's environment.
+fn nomad_env_reference(v: &str) -> Option<&str> {
+    let mut rest = v;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .unwrap_or(after.len());
+        let name = &after[..len];
+        if after[len..].starts_with('}')
+            && ["NOMAD_", "attr.", "meta.", "node."]
+                .iter()
+                .any(|p| name.starts_with(p))
+        {
+            return Some(name);
+        }
+        rest = after;
+    }
+    None
 }
 
 fn valid_pipeline_name(n: &str) -> bool {
@@ -318,15 +537,29 @@ fn valid_pipeline_name(n: &str) -> bool {
     !b.is_empty()
         && b.len() <= 48
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 fn is_go_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key"].iter().any(|w| k.contains(w))
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "private_key",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }

@@ -12,7 +12,11 @@ fn fixtures() {
     let schema = common::nomad_schema();
     insta::glob!("fixtures/*/build.hcl", |path| {
         let dir = path.parent().expect("fixture dir");
-        let case = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let case = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let source = std::fs::read_to_string(path).expect("fixture");
         let args_file = dir.join("args");
         let extra: Vec<String> = std::fs::read_to_string(&args_file)
@@ -25,7 +29,10 @@ fn fixtures() {
             let (code, stdout, stderr) = common::run(dir, &args);
             let expected_code = i32::from(case.starts_with("err-"));
             assert_eq!(code, expected_code, "{case}: exit code\n{stderr}");
-            assert_eq!(stdout, "", "{case}: validate prints diagnostics on stderr only");
+            assert_eq!(
+                stdout, "",
+                "{case}: validate prints diagnostics on stderr only"
+            );
             insta::with_settings!({ description => source.clone(), omit_expression => true }, {
                 insta::assert_snapshot!(stderr);
             });
@@ -36,7 +43,11 @@ fn fixtures() {
             for (name, text) in &files {
                 if name.ends_with(".json") {
                     let errors = common::schema_errors(&schema, text);
-                    assert!(errors.is_empty(), "{case}/{name} fails Nomad's job schema:\n{}", errors.join("\n"));
+                    assert!(
+                        errors.is_empty(),
+                        "{case}/{name} fails Nomad's job schema:\n{}",
+                        errors.join("\n")
+                    );
                 }
                 shown.push_str(&format!("--- {name} ---\n{text}"));
             }

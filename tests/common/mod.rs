@@ -12,7 +12,8 @@ pub fn root() -> PathBuf {
 /// The Nomad job schema shipped in ../shared.
 pub fn nomad_schema() -> jsonschema::Validator {
     let path = root().join("../shared/nomad/job.schema.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::draft202012::new(&schema).expect("schema compiles")
 }
@@ -20,7 +21,10 @@ pub fn nomad_schema() -> jsonschema::Validator {
 /// Validates a job JSON document; returns every error as `pointer: message`.
 pub fn schema_errors(validator: &jsonschema::Validator, json: &str) -> Vec<String> {
     let value: serde_json::Value = serde_json::from_str(json).expect("generated JSON parses");
-    validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect()
+    validator
+        .iter_errors(&value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 /// Runs the binary in `dir` with `args`; returns (exit code, stdout, stderr).
@@ -43,14 +47,24 @@ pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 pub fn render_dir(dir: &Path, extra: &[&str]) -> (i32, String, Vec<(String, String)>) {
     let out = tempfile::tempdir().expect("tempdir");
     let out_s = out.path().to_str().expect("utf-8 path").to_owned();
-    let mut args = vec!["render", "build.hcl", "--run-id", "3f2a1c9", "-o", out_s.as_str()];
+    let mut args = vec![
+        "render",
+        "build.hcl",
+        "--run-id",
+        "3f2a1c9",
+        "-o",
+        out_s.as_str(),
+    ];
     args.extend_from_slice(extra);
     let (code, _, stderr) = run(dir, &args);
     let mut files: Vec<(String, String)> = std::fs::read_dir(out.path())
         .expect("out dir")
         .map(|e| {
             let e = e.expect("entry");
-            (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).expect("output is text"))
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).expect("output is text"),
+            )
         })
         .collect();
     files.sort();
