@@ -56,6 +56,9 @@ pub enum Command {
     /// Compile build.hcl into Nomad jobs (HCL jobspec and API JSON).
     #[command(after_help = AFTER_HELP)]
     Render(RenderArgs),
+    /// Run the phases on this machine with buildah, skopeo and git, without Nomad.
+    #[command(after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb")]
+    Local(LocalArgs),
     /// Print the JSON Schema of build.hcl.
     #[command(after_help = "Example:\n  nomad-build schema > build.schema.json")]
     Schema,
@@ -173,6 +176,37 @@ pub struct RenderArgs {
     pub stdin_filename: Option<String>,
 }
 
+/// `local`.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// The build.hcl.
+    #[arg(default_value = "build.hcl")]
+    pub file: PathBuf,
+    /// Phases to run, in pipeline order (repeatable; default: every declared phase).
+    #[arg(long, value_enum)]
+    pub phase: Vec<Phase>,
+    /// Run id (default: the short commit id of the repository containing the file).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// JSON object mapping a Vault KV v2 path to its data; stands in for Vault.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Directory for allocations and container storage (default: a temporary one).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// Keep the work directory afterwards.
+    #[arg(long)]
+    pub keep: bool,
+    /// Run the `checkout` tasks (clone `source.url`) instead of using the working tree.
+    #[arg(long)]
+    pub clone: bool,
+    /// Directory whose `*.j2` files replace the embedded templates of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -192,6 +226,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(a) => cmd_validate(&a, color),
         Command::Render(a) => cmd_render(&a, color),
+        Command::Local(a) => cmd_local(&a, color),
         Command::Schema => {
             print!("{}", crate::schema::schema_json());
             0
@@ -235,6 +270,8 @@ pub struct Compiled {
     pub pipeline: String,
     /// Rendered phases, in run order.
     pub phases: Vec<Rendered>,
+    /// The pipeline's `registry` blocks, by host.
+    pub registries: indexmap::IndexMap<String, crate::config::Registry>,
 }
 
 /// Runs load → validate → plan → render on one file already in `sources`.
@@ -324,8 +361,9 @@ pub fn compile(
     if findings.iter().any(Finding::is_error) {
         return (None, findings);
     }
-    let pipeline = loaded.pipeline().0.to_owned();
-    (Some(Compiled { pipeline, phases }), findings)
+    let (pipeline, p) = loaded.pipeline();
+    let compiled = Compiled { pipeline: pipeline.to_owned(), phases, registries: p.registry.clone() };
+    (Some(compiled), findings)
 }
 
 fn valid_run_id(id: &str) -> bool {
@@ -356,7 +394,8 @@ fn report(findings: &mut Vec<Finding>, sources: &Sources, color: Color) -> (usiz
         let _ = writeln!(err);
     }
     let errors = findings.iter().filter(|f| f.is_error()).count();
-    (errors, findings.len() - errors)
+    let warnings = findings.iter().filter(|f| f.severity == diag::Severity::Warning).count();
+    (errors, warnings)
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -582,6 +621,105 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
             let _ = writeln!(err, "error: cannot write into `{}`: {e}", dir.display());
             1
         }
+    }
+}
+
+fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
+    let mut sources = Sources::default();
+    let (name, text) = match load::read_input(&a.file, None) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", a.file.display());
+            return 1;
+        }
+    };
+    let id = sources.add(name, text);
+    let opts = CompileOptions { vars: var_inputs(&a.vars), run_id: a.run_id.clone(), templates: a.templates.clone(), ..Default::default() };
+    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts);
+    let (errors, _) = report(&mut findings, &sources, color);
+    let Some(compiled) = compiled.filter(|_| errors == 0) else {
+        eprintln!("failed: {}; nothing was run", plural(errors, "error"));
+        return 1;
+    };
+    let mut phases: Vec<&str> = Vec::new();
+    for p in &a.phase {
+        if !compiled.phases.iter().any(|r| r.phase == p.name()) {
+            let declared: Vec<&str> = compiled.phases.iter().map(|r| r.phase).collect();
+            return usage_error(&format!("the pipeline declares no `{}` phase", p.name()), &format!("declared phases: {}", declared.join(", ")));
+        }
+        phases.push(p.name());
+    }
+    if phases.is_empty() {
+        phases = compiled.phases.iter().map(|r| r.phase).collect();
+    }
+    let secrets = match &a.secrets {
+        None => serde_json::Map::new(),
+        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string())) {
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(_) => {
+                eprintln!("error: `{}` must hold a JSON object of Vault paths", path.display());
+                return 1;
+            }
+            Err(e) => {
+                eprintln!("error: cannot read the secrets file `{}`: {e}", path.display());
+                return 1;
+            }
+        },
+    };
+    let missing: Vec<(String, String)> =
+        crate::local::needed_secrets(&compiled, &phases, a.clone).into_iter().filter(|(p, _)| !secrets.contains_key(p)).collect();
+    if !missing.is_empty() {
+        for (path, task) in &missing {
+            eprintln!("error: {}", crate::local::LocalError::MissingSecret { path: path.clone(), task: task.clone() });
+        }
+        eprintln!("hint: pass `--secrets FILE` with a JSON object such as {{\"{}\": {{\"username\": \"...\", \"password\": \"...\"}}}}", missing[0].0);
+        return 1;
+    }
+    let mut temp = None;
+    let workdir = match &a.workdir {
+        Some(d) => d.clone(),
+        None => match tempfile::Builder::new().prefix("nomad-build-local.").tempdir() {
+            Ok(t) => {
+                let p = t.path().to_path_buf();
+                temp = Some(t);
+                p
+            }
+            Err(e) => {
+                eprintln!("error: cannot create a work directory: {e}");
+                return 1;
+            }
+        },
+    };
+    let file_dir = a.file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let toplevel = std::process::Command::new("git")
+        .arg("-C")
+        .arg(file_dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let source_dir = toplevel.unwrap_or_else(|| file_dir.to_path_buf());
+    let source_dir = std::fs::canonicalize(&source_dir).unwrap_or(source_dir);
+    let lopts = crate::local::LocalOptions { secrets, workdir: workdir.clone(), clone: a.clone, source_dir };
+    let mut out = std::io::stdout().lock();
+    let results = crate::local::run(&compiled, &phases, &lopts, &mut out);
+    let _ = writeln!(out);
+    let _ = write!(out, "{}", crate::local::summary(&results));
+    if a.keep || a.workdir.is_some() {
+        let _ = writeln!(out, "work directory: {}", workdir.display());
+    }
+    if a.keep {
+        // Detach the temporary directory from its cleanup guard.
+        let _ = temp.map(tempfile::TempDir::keep);
+    }
+    let code = results.iter().find_map(|r| match r.status {
+        crate::local::Status::Failed(c) => Some(c),
+        _ => None,
+    });
+    match code {
+        None => 0,
+        Some(c) => u8::try_from(c).ok().filter(|c| *c != 0).unwrap_or(1),
     }
 }
 

@@ -12,6 +12,8 @@ pub enum Severity {
     Error,
     /// Reported; fails only with `--deny warnings`.
     Warning,
+    /// Information about what the job needs from the cluster; never fails.
+    Note,
 }
 
 /// Index of a file in [`Sources`].
@@ -78,6 +80,11 @@ impl Finding {
             severity: Severity::Warning,
             ..Finding::error(rule, file, span, message)
         }
+    }
+
+    /// A note of `rule` at `span` in `file`.
+    pub fn note(rule: &'static str, file: FileId, span: Range<usize>, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Note, ..Finding::error(rule, file, span, message) }
     }
 
     /// Sets the label under the primary span.
@@ -196,6 +203,7 @@ impl Diagnostic for View<'_> {
         Some(match self.finding.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         })
     }
 

@@ -8,14 +8,17 @@
 
 pub mod cli;
 pub mod config;
+pub mod ctmpl;
 pub mod diag;
 pub mod emit;
 pub mod escape;
 pub mod eval;
 pub mod load;
+pub mod local;
 pub mod nomad;
 pub mod plan;
 pub mod reference;
 pub mod render;
+pub mod rules;
 pub mod schema;
 pub mod validate;

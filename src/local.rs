@@ -1,0 +1,608 @@
+//! `nomad-build local`: runs the compiled phases on this machine, without Nomad.
+//!
+//! The runner executes the jobs exactly as compiled (the decoded [`crate::nomad::model`] jobs,
+//! not a re-implementation): each task gets a directory laid out like a Nomad allocation
+//! (`alloc/`, `<task>/local`, `<task>/secrets`) and the `NOMAD_*` variables Nomad would set;
+//! task `config` strings go through the same `${...}` interpolation pass as on a Nomad client;
+//! credential templates are rendered from `--secrets` by [`crate::ctmpl`], as consul-template
+//! would render them from Vault. Script tasks (`checkout`, `build`, `publish`) run their
+//! `sh -c` script with the host's git, buildah and skopeo; test tasks run their command inside
+//! their image with `buildah from` + `buildah run`.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::cli::Compiled;
+use crate::ctmpl;
+use crate::nomad::model::{Job, Task, TaskGroup};
+use crate::reference;
+
+/// Options of a local run.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// `--secrets FILE` contents: KV v2 path → data.
+    pub secrets: Map<String, Value>,
+    /// Where allocations and container storage live.
+    pub workdir: PathBuf,
+    /// Run the `checkout` tasks (clone) instead of using the working tree.
+    pub clone: bool,
+    /// The working tree that stands in for the checkout.
+    pub source_dir: PathBuf,
+}
+
+/// How one task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Exit 0.
+    Passed,
+    /// Non-zero exit, or could not start.
+    Failed(i32),
+    /// Not run: the working tree stands in for it.
+    Skipped,
+    /// Not run: an earlier task failed.
+    NotRun,
+}
+
+/// One row of the summary.
+#[derive(Debug, Clone)]
+pub struct TaskResult {
+    /// Phase name.
+    pub phase: String,
+    /// Task name (test tasks are named after their test).
+    pub task: String,
+    /// Outcome.
+    pub status: Status,
+    /// Wall time.
+    pub duration: Option<Duration>,
+}
+
+/// A task failure before or while running.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// A template reads a secret the secrets file lacks.
+    #[error("the secrets file has no `{path}`, which task `{task}` reads")]
+    MissingSecret {
+        /// KV v2 path.
+        path: String,
+        /// `phase/task`.
+        task: String,
+    },
+}
+
+/// Every secret path the tasks that will run read, with the first task that reads it.
+pub fn needed_secrets(compiled: &Compiled, phases: &[&str], clone: bool) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in compiled.phases.iter().filter(|r| phases.contains(&r.phase)) {
+        for g in &r.job.job.task_groups {
+            for t in &g.tasks {
+                if t.name.as_deref() == Some("checkout") && !clone {
+                    continue;
+                }
+                for tmpl in &t.templates {
+                    for p in ctmpl::secret_paths(tmpl.embedded_tmpl.as_deref().unwrap_or_default()) {
+                        if !out.iter().any(|(q, _)| *q == p) {
+                            out.push((p, format!("{}/{}", r.phase, task_name(t))));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs the phases in order, stopping at the first failure. Returns the summary rows.
+pub fn run(compiled: &Compiled, phases: &[&str], opts: &LocalOptions, out: &mut dyn Write) -> Vec<TaskResult> {
+    let redact = Redactor::new(&opts.secrets);
+    let storage = opts.workdir.join("containers");
+    let _ = std::fs::create_dir_all(&storage);
+    let conf = storage.join("storage.conf");
+    let _ = std::fs::write(
+        &conf,
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{}\"\nrunroot = \"{}\"\n",
+            storage.join("graph").display(),
+            storage.join("run").display()
+        ),
+    );
+    let mut results = Vec::new();
+    let mut failed = false;
+    for r in compiled.phases.iter().filter(|r| phases.contains(&r.phase)) {
+        let job = &r.job.job;
+        for g in &job.task_groups {
+            // Prestart tasks first, then the main ones, as Nomad's lifecycle does.
+            let mut tasks: Vec<&Task> = g.tasks.iter().filter(|t| t.lifecycle.is_some()).collect();
+            tasks.extend(g.tasks.iter().filter(|t| t.lifecycle.is_none()));
+            let alloc = opts.workdir.join(r.phase).join(g.name.as_deref().unwrap_or("group"));
+            for t in tasks {
+                let mut row = TaskResult { phase: r.phase.to_owned(), task: task_name(t).to_owned(), status: Status::NotRun, duration: None };
+                if failed {
+                    results.push(row);
+                    continue;
+                }
+                let ctx = TaskCtx { job, group: g, task: t, alloc: &alloc, opts, conf: &conf, compiled, redact: &redact };
+                let start = Instant::now();
+                let _ = writeln!(out, "▶ {}/{}", r.phase, task_name(t));
+                row.status = ctx.run(r.phase, out);
+                row.duration = Some(start.elapsed());
+                let mark = match row.status {
+                    Status::Passed => "✓",
+                    Status::Skipped => "–",
+                    _ => "✗",
+                };
+                let detail = match &row.status {
+                    Status::Passed => format!("passed in {}", secs(row.duration)),
+                    Status::Failed(code) => format!("failed with exit code {code} after {}", secs(row.duration)),
+                    Status::Skipped => "skipped: the working tree stands in for the checkout".to_owned(),
+                    Status::NotRun => String::new(),
+                };
+                let _ = writeln!(out, "{mark} {}/{} {detail}", r.phase, task_name(t));
+                failed |= matches!(row.status, Status::Failed(_));
+                results.push(row);
+            }
+        }
+    }
+    results
+}
+
+fn task_name(t: &Task) -> &str {
+    t.name.as_deref().unwrap_or("task")
+}
+
+fn secs(d: Option<Duration>) -> String {
+    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1}s", d.as_secs_f64()))
+}
+
+/// The summary table.
+pub fn summary(results: &[TaskResult]) -> String {
+    let mut rows = vec![["PHASE".to_owned(), "TASK".to_owned(), "STATUS".to_owned(), "EXIT".to_owned(), "DURATION".to_owned()]];
+    for r in results {
+        let (status, code) = match r.status {
+            Status::Passed => ("passed", "0".to_owned()),
+            Status::Failed(c) => ("failed", c.to_string()),
+            Status::Skipped => ("skipped", "-".to_owned()),
+            Status::NotRun => ("not run", "-".to_owned()),
+        };
+        let duration = if matches!(r.status, Status::Passed | Status::Failed(_)) { secs(r.duration) } else { "-".to_owned() };
+        rows.push([r.phase.clone(), r.task.clone(), status.to_owned(), code, duration]);
+    }
+    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let mut s = String::new();
+    for r in rows {
+        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// Replaces secret values in output lines.
+struct Redactor {
+    values: Vec<String>,
+}
+
+impl Redactor {
+    fn new(secrets: &Map<String, Value>) -> Self {
+        let mut values = BTreeSet::new();
+        for data in secrets.values() {
+            collect(data, &mut values);
+        }
+        let mut values: Vec<String> = values.into_iter().filter(|v| v.len() >= 3).collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        Redactor { values }
+    }
+
+    fn apply(&self, line: &str) -> String {
+        let mut s = line.to_owned();
+        for v in &self.values {
+            if s.contains(v.as_str()) {
+                s = s.replace(v.as_str(), "[redacted]");
+            }
+        }
+        s
+    }
+}
+
+fn collect(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            out.insert(s.clone());
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect(x, out)),
+        _ => {}
+    }
+}
+
+struct TaskCtx<'a> {
+    job: &'a Job,
+    group: &'a TaskGroup,
+    task: &'a Task,
+    alloc: &'a Path,
+    opts: &'a LocalOptions,
+    conf: &'a Path,
+    compiled: &'a Compiled,
+    redact: &'a Redactor,
+}
+
+impl TaskCtx<'_> {
+    fn fail(&self, out: &mut dyn Write, phase: &str, msg: &str) -> Status {
+        let _ = writeln!(out, "{phase}/{} | error: {msg}", task_name(self.task));
+        Status::Failed(1)
+    }
+
+    fn run(&self, phase: &str, out: &mut dyn Write) -> Status {
+        let t = self.task;
+        let alloc_dir = self.alloc.join("alloc");
+        let task_dir = self.alloc.join(task_name(t));
+        let local = task_dir.join("local");
+        let secrets = task_dir.join("secrets");
+        for d in [&alloc_dir, &local, &secrets] {
+            if let Err(e) = std::fs::create_dir_all(d) {
+                return self.fail(out, phase, &format!("cannot create {}: {e}", d.display()));
+            }
+        }
+        if task_name(t) == "checkout" && !self.opts.clone {
+            let src = alloc_dir.join("src");
+            if !src.exists() {
+                #[cfg(unix)]
+                if let Err(e) = std::os::unix::fs::symlink(&self.opts.source_dir, &src) {
+                    return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
+                }
+            }
+            return Status::Skipped;
+        }
+        // Nomad's environment for this task (host paths: script tasks run on the host).
+        let mut env = self.nomad_env(&alloc_dir, &local, &secrets);
+        for (k, v) in &t.env {
+            env.insert(k.clone(), replace_env(v, &env));
+        }
+        // Templates, rendered as consul-template would, into the task directory.
+        for tmpl in &t.templates {
+            let text = tmpl.embedded_tmpl.as_deref().unwrap_or_default();
+            let rendered = match ctmpl::render(text, &self.opts.secrets) {
+                Ok(r) => r,
+                Err(e) => return self.fail(out, phase, &format!("template {}: {e}", tmpl.dest_path.as_deref().unwrap_or("?"))),
+            };
+            let dest = task_dir.join(tmpl.dest_path.as_deref().unwrap_or("local/template"));
+            if let Err(e) = write_private(&dest, &rendered, tmpl.perms.as_deref()) {
+                return self.fail(out, phase, &format!("cannot write {}: {e}", dest.display()));
+            }
+            if tmpl.envvars == Some(true) {
+                match parse_env_file(&rendered) {
+                    Ok(vars) => env.extend(vars),
+                    Err(e) => return self.fail(out, phase, &format!("template {}: {e}", tmpl.dest_path.as_deref().unwrap_or("?"))),
+                }
+            }
+        }
+        // The client-side interpolation pass over the driver config.
+        let config = match interpolate(&Value::Object(t.config.clone()), &env) {
+            Ok(Value::Object(c)) => c,
+            Ok(_) => unreachable!("an object stays an object"),
+            Err(e) => return self.fail(out, phase, &format!("failed to parse config: {e}")),
+        };
+        let strings = |k: &str| -> Vec<String> {
+            config.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+        };
+        let entrypoint = strings("entrypoint");
+        let args = strings("args");
+        let script_task = matches!(task_name(t), "checkout" | "build" | "publish")
+            && entrypoint == ["/bin/sh"]
+            && args.first().map(String::as_str) == Some("-c");
+        let mut cmd;
+        if script_task {
+            cmd = Command::new("/bin/sh");
+            cmd.arg("-c").arg(&args[1]).args(&args[2..]).current_dir(&task_dir);
+            cmd.env_clear();
+            for k in ["PATH", "HOME", "TMPDIR", "LANG"] {
+                if let Some(v) = std::env::var_os(k) {
+                    cmd.env(k, v);
+                }
+            }
+            cmd.env("CONTAINERS_STORAGE_CONF", self.conf);
+            cmd.envs(&env);
+        } else {
+            let image = config.get("image").and_then(Value::as_str).unwrap_or_default().to_owned();
+            if entrypoint.is_empty() {
+                return self.fail(out, phase, "a test without `command` cannot run locally: buildah run needs a command");
+            }
+            let ctr = match self.from(&image, &config, &secrets, phase, out) {
+                Ok(c) => c,
+                Err(status) => return status,
+            };
+            let status = self.buildah_run(&ctr, &entrypoint, &args, &config, &alloc_dir, &local, &secrets, phase, out);
+            let _ = self.buildah().args(["rm", &ctr]).output();
+            return status;
+        }
+        self.stream(cmd, phase, out)
+    }
+
+    fn buildah(&self) -> Command {
+        let mut c = Command::new("buildah");
+        c.env("CONTAINERS_STORAGE_CONF", self.conf);
+        c
+    }
+
+    fn insecure(&self, image: &str) -> bool {
+        reference::parse(image).ok().and_then(|r| self.compiled.registries.get(&r.host).map(|reg| reg.insecure)).unwrap_or(false)
+    }
+
+    /// `buildah from`, pulling with the task's `auth` block when it has one.
+    fn from(&self, image: &str, config: &Map<String, Value>, secrets: &Path, phase: &str, out: &mut dyn Write) -> Result<String, Status> {
+        let mut c = self.buildah();
+        c.args(["from", "--quiet", "--pull-always"]);
+        if self.insecure(image) {
+            c.arg("--tls-verify=false");
+        }
+        let auth = config.get("auth").and_then(|a| a.as_array().and_then(|l| l.first()).or(Some(a))).and_then(Value::as_object);
+        if let Some(auth) = auth {
+            let user = auth.get("username").and_then(Value::as_str).unwrap_or_default();
+            let pass = auth.get("password").and_then(Value::as_str).unwrap_or_default();
+            let host = reference::parse(image).map(|r| r.host).unwrap_or_default();
+            let token = crate::ctmpl::base64(format!("{user}:{pass}").as_bytes());
+            let file = secrets.join("pull-auth.json");
+            let body = serde_json::json!({ "auths": { host: { "auth": token } } }).to_string();
+            if let Err(e) = write_private(&file, &body, Some("0400")) {
+                return Err(self.fail(out, phase, &format!("cannot write {}: {e}", file.display())));
+            }
+            c.arg("--authfile").arg(&file);
+        }
+        c.arg(format!("docker://{image}"));
+        let res = c.output();
+        match res {
+            Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
+            Ok(o) => {
+                for line in String::from_utf8_lossy(&o.stderr).lines() {
+                    let _ = writeln!(out, "{phase}/{} | {}", task_name(self.task), self.redact.apply(line));
+                }
+                Err(self.fail(out, phase, &format!("cannot pull `{image}`")))
+            }
+            Err(e) => Err(self.fail(out, phase, &format!("cannot run buildah: {e}"))),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn buildah_run(
+        &self,
+        ctr: &str,
+        entrypoint: &[String],
+        args: &[String],
+        config: &Map<String, Value>,
+        alloc: &Path,
+        local: &Path,
+        secrets: &Path,
+        phase: &str,
+        out: &mut dyn Write,
+    ) -> Status {
+        let mut c = self.buildah();
+        c.args(["run", "--isolation=chroot"]);
+        // Inside the container the directories sit where Nomad's docker driver mounts them.
+        for (host, inner) in [(alloc, "/alloc"), (local, "/local"), (secrets, "/secrets")] {
+            c.arg("-v").arg(format!("{}:{inner}", host.display()));
+        }
+        if let Some(dir) = config.get("work_dir").and_then(Value::as_str) {
+            c.arg("--workingdir").arg(dir);
+        }
+        let mut env = self.nomad_env(Path::new("/alloc"), Path::new("/local"), Path::new("/secrets"));
+        for (k, v) in &self.task.env {
+            env.insert(k.clone(), replace_env(v, &env));
+        }
+        for (k, v) in &env {
+            c.arg("--env").arg(format!("{k}={v}"));
+        }
+        c.arg(ctr).arg("--").args(entrypoint).args(args);
+        self.stream(c, phase, out)
+    }
+
+    fn nomad_env(&self, alloc: &Path, local: &Path, secrets: &Path) -> IndexMap<String, String> {
+        let job = self.job;
+        let id = job.id.clone().unwrap_or_default();
+        let mut env = IndexMap::new();
+        let mut set = |k: &str, v: String| {
+            env.insert(k.to_owned(), v);
+        };
+        set("NOMAD_ALLOC_DIR", alloc.display().to_string());
+        set("NOMAD_TASK_DIR", local.display().to_string());
+        set("NOMAD_SECRETS_DIR", secrets.display().to_string());
+        set("NOMAD_ALLOC_ID", "00000000-0000-0000-0000-000000000000".to_owned());
+        set("NOMAD_ALLOC_NAME", format!("{id}.{}[0]", self.group.name.as_deref().unwrap_or_default()));
+        set("NOMAD_ALLOC_INDEX", "0".to_owned());
+        set("NOMAD_JOB_ID", id.clone());
+        set("NOMAD_JOB_NAME", job.name.clone().unwrap_or(id));
+        set("NOMAD_GROUP_NAME", self.group.name.clone().unwrap_or_default());
+        set("NOMAD_TASK_NAME", task_name(self.task).to_owned());
+        set("NOMAD_NAMESPACE", job.namespace.clone().unwrap_or_else(|| "default".to_owned()));
+        set("NOMAD_REGION", job.region.clone().unwrap_or_else(|| "global".to_owned()));
+        set("NOMAD_DC", "local".to_owned());
+        for (k, v) in &job.meta {
+            let key: String = k.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+            set(&format!("NOMAD_META_{key}"), v.clone());
+            set(&format!("NOMAD_META_{}", key.to_ascii_uppercase()), v.clone());
+        }
+        env
+    }
+
+    /// Runs `cmd`, streaming its output with a `phase/task` prefix; returns its status.
+    fn stream(&self, mut cmd: Command, phase: &str, out: &mut dyn Write) -> Status {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => return self.fail(out, phase, &format!("cannot start: {e}")),
+        };
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let mut readers = Vec::new();
+        if let Some(o) = child.stdout.take() {
+            let tx = tx.clone();
+            readers.push(std::thread::spawn(move || BufReader::new(o).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l)))));
+        }
+        if let Some(e) = child.stderr.take() {
+            let tx = tx.clone();
+            readers.push(std::thread::spawn(move || BufReader::new(e).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l)))));
+        }
+        drop(tx);
+        for line in rx {
+            let _ = writeln!(out, "{phase}/{} | {}", task_name(self.task), self.redact.apply(&line));
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+        match child.wait() {
+            Ok(s) if s.success() => Status::Passed,
+            Ok(s) => Status::Failed(s.code().unwrap_or(128)),
+            Err(e) => self.fail(out, phase, &format!("wait failed: {e}")),
+        }
+    }
+}
+
+/// Writes a file with `perms` (octal, default 0644), replacing what was there.
+fn write_private(path: &Path, text: &str, perms: Option<&str>) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    if path.exists() {
+        std::fs::remove_file(path)?;
+    }
+    std::fs::write(path, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = perms.and_then(|p| u32::from_str_radix(p, 8).ok()).unwrap_or(0o644);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// Nomad's `helper/args.ReplaceEnv`: `${NAME}` with NAME in the environment is replaced;
+/// anything else is left as written.
+pub fn replace_env(s: &str, env: &IndexMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))).unwrap_or(after.len());
+        match env.get(&after[..len]).filter(|_| len > 0 && after[len..].starts_with('}')) {
+            Some(v) => {
+                out.push_str(v);
+                rest = &after[len + 1..];
+            }
+            None => {
+                out.push_str("${");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The client's pass over task `config`: strings are HCL templates whose variables are the
+/// task's environment. `$${` and `%%{` are escapes; an unknown `${NAME}` fails the task.
+pub fn interpolate(v: &Value, env: &IndexMap<String, String>) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(s) => Value::String(interpolate_str(s, env)?),
+        Value::Array(a) => Value::Array(a.iter().map(|x| interpolate(x, env)).collect::<Result<_, _>>()?),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                out.insert(k.clone(), interpolate(x, env)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+fn interpolate_str(s: &str, env: &IndexMap<String, String>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < s.len() {
+        let rest = &s[i..];
+        if rest.starts_with("$${") || rest.starts_with("%%{") {
+            out.push_str(&rest[1..3]);
+            i += 3;
+        } else if rest.starts_with("${") {
+            let end = rest.find('}').ok_or_else(|| format!("unterminated `${{` in {s:?}"))?;
+            let name = rest[2..end].trim();
+            match env.get(name) {
+                Some(v) => out.push_str(v),
+                None => return Err(format!("There is no variable named \"{name}\"")),
+            }
+            i += end + 1;
+        } else if rest.starts_with("%{") {
+            return Err(format!("template directives are not allowed here: {s:?}"));
+        } else {
+            let ch = rest.chars().next().unwrap_or_default();
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    Ok(out)
+}
+
+/// Parses an env file as Nomad's go-envparse does for our templates: `KEY=VALUE` lines, with
+/// double-quoted values taking JSON escapes.
+pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (k, v) = line.split_once('=').ok_or_else(|| format!("line {}: no `=`", n + 1))?;
+        let v = v.trim();
+        let value = if v.starts_with('"') {
+            serde_json::from_str::<String>(v).map_err(|e| format!("line {}: bad quoted value: {e}", n + 1))?
+        } else if let Some(inner) = v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+            inner.to_owned()
+        } else {
+            v.split(" #").next().unwrap_or_default().to_owned()
+        };
+        out.push((k.trim().to_owned(), value));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> IndexMap<String, String> {
+        IndexMap::from([("NOMAD_ALLOC_DIR".to_owned(), "/alloc".to_owned())])
+    }
+
+    #[test]
+    fn config_interpolation_matches_the_client() {
+        assert_eq!(interpolate_str("cd ${NOMAD_ALLOC_DIR} $${x} %%{y} $z", &env()), Ok("cd /alloc ${x} %{y} $z".to_owned()));
+        assert_eq!(interpolate_str("${NOPE}", &env()), Err("There is no variable named \"NOPE\"".to_owned()));
+    }
+
+    #[test]
+    fn env_replacement_leaves_unknown_names() {
+        assert_eq!(replace_env("${NOMAD_ALLOC_DIR}/x ${OTHER} $${NOMAD_ALLOC_DIR}", &env()), "/alloc/x ${OTHER} $/alloc");
+    }
+
+    #[test]
+    fn env_files_take_json_quoted_values() {
+        let vars = parse_env_file("A=\"x \\\"y\\\" \\u003c\\n\"\nB=plain\n").unwrap();
+        assert_eq!(vars, vec![("A".to_owned(), "x \"y\" <\n".to_owned()), ("B".to_owned(), "plain".to_owned())]);
+    }
+
+    #[test]
+    fn summary_lines_up() {
+        let rows = vec![
+            TaskResult { phase: "build".into(), task: "checkout".into(), status: Status::Skipped, duration: None },
+            TaskResult { phase: "test".into(), task: "unit".into(), status: Status::Failed(3), duration: Some(Duration::from_millis(1500)) },
+        ];
+        assert_eq!(
+            summary(&rows),
+            "PHASE  TASK      STATUS   EXIT  DURATION\nbuild  checkout  skipped  -     -\ntest   unit      failed   3     1.5s\n"
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! End to end: `nomad-build local` against a real registry (distribution, htpasswd auth, plain
+//! HTTP on 127.0.0.1) with the host's buildah and skopeo. Nothing is mocked or skipped: the
+//! test fails when a tool is missing (`.ci/run` installs them).
+
+mod common;
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+const USER: &str = "ci-robot";
+const PASSWORD: &str = "Pa55 w0rd:+/@%é";
+/// Reaches the image as a build argument and the test as an env value, byte for byte.
+const WEIRD: &str = "a $b ${X} $${Y} %{z} {{ .Data }} 'single' \"double\" \\ back\nsecond line";
+
+/// The registry process; killed and waited on drop (PID 1 here does not reap orphans).
+struct Registry {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn need(tool: &str) {
+    let ok = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+    assert!(ok, "`{tool}` is not installed; .ci/run installs it (apt-get install buildah skopeo docker-registry apache2-utils busybox-static)");
+}
+
+fn checked(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("command runs");
+    assert!(out.status.success(), "{cmd:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn start_registry() -> Registry {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let addr = format!("127.0.0.1:{port}");
+    let htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
+    fs::write(dir.path().join("htpasswd"), htpasswd).expect("htpasswd");
+    let config = format!(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: {addr}\n  secret: e2e-test-secret\nauth:\n  htpasswd:\n    realm: e2e\n    path: {root}/htpasswd\n",
+        root = dir.path().display()
+    );
+    fs::write(dir.path().join("config.yml"), config).expect("config");
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(dir.path().join("config.yml"))
+        .stdout(fs::File::create(dir.path().join("log")).expect("log"))
+        .stderr(fs::File::create(dir.path().join("err")).expect("log"))
+        .spawn()
+        .expect("docker-registry starts");
+    let reg = Registry { child, addr, _dir: dir };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&reg.addr).is_err() {
+        assert!(Instant::now() < deadline, "the registry did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    reg
+}
+
+fn auth_file(dir: &Path, addr: &str, password: &str) -> PathBuf {
+    let token = nomad_build::ctmpl::base64(format!("{USER}:{password}").as_bytes());
+    let path = dir.join("auth.json");
+    fs::write(&path, serde_json::json!({ "auths": { addr: { "auth": token } } }).to_string()).expect("auth");
+    path
+}
+
+/// Builds `<addr>/base/busybox:1` FROM scratch with the static busybox and pushes it.
+fn push_base_image(reg: &Registry, work: &Path) {
+    let ctx = work.join("base");
+    fs::create_dir_all(&ctx).expect("mkdir");
+    fs::copy("/bin/busybox", ctx.join("busybox")).expect("busybox-static is installed");
+    fs::write(ctx.join("Containerfile"), "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n")
+        .expect("containerfile");
+    let storage = work.join("base-storage");
+    let conf = work.join("base-storage.conf");
+    fs::write(
+        &conf,
+        format!("[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n", storage.display()),
+    )
+    .expect("storage.conf");
+    let auth = auth_file(work, &reg.addr, PASSWORD);
+    let image = format!("{}/base/busybox:1", reg.addr);
+    let buildah = || {
+        let mut c = Command::new("buildah");
+        c.env("CONTAINERS_STORAGE_CONF", &conf).env("REGISTRY_AUTH_FILE", &auth);
+        c
+    };
+    checked(buildah().args(["build", "--isolation=chroot", "--tag", &image]).arg(&ctx));
+    checked(buildah().args(["push", "--tls-verify=false", &image, &format!("docker://{image}")]));
+}
+
+/// A git repository with a Containerfile built on the base image and two pipelines.
+fn fixture_repo(reg: &Registry, work: &Path) -> PathBuf {
+    let repo = work.join("repo");
+    fs::create_dir_all(&repo).expect("mkdir");
+    fs::write(
+        repo.join("Containerfile"),
+        format!(
+            "FROM {}/base/busybox:1\nARG WEIRD\nRUN printf '%s' \"$WEIRD\" > /weird-arg.txt\nCOPY expected.txt check.sh /\n",
+            reg.addr
+        ),
+    )
+    .expect("containerfile");
+    fs::write(repo.join("expected.txt"), WEIRD).expect("expected");
+    fs::write(
+        repo.join("check.sh"),
+        "set -eu\nprintf '%s' \"$WEIRD_ENV\" > /tmp/env.txt\ncmp /expected.txt /weird-arg.txt\ncmp /expected.txt /tmp/env.txt\necho \"build arg and env value arrived byte for byte\"\n",
+    )
+    .expect("check.sh");
+    let hcl_weird = nomad_build::escape::hcl_quote(WEIRD);
+    let pipeline = |name: &str, second_test: &str| {
+        format!(
+            r#"pipeline "{name}" {{
+  vault {{
+    role = "ci"
+  }}
+
+  source {{
+    url = "https://git.example.com/acme/e2e.git"
+  }}
+
+  image {{
+    repository = "{addr}/acme/{name}"
+    build_args = {{
+      WEIRD = {hcl_weird}
+    }}
+  }}
+
+  registry "{addr}" {{
+    insecure = true
+    credentials {{
+      path = "secret/data/ci/registry"
+    }}
+  }}
+
+  build {{
+    timeout = "10m"
+  }}
+
+  test "bytes" {{
+    command = ["/bin/sh", "/check.sh"]
+    env = {{
+      WEIRD_ENV = {hcl_weird}
+    }}
+  }}
+{second_test}
+  publish {{
+    tags = ["v1.0.0", "latest"]
+  }}
+}}
+"#,
+            addr = reg.addr
+        )
+    };
+    fs::write(repo.join("build.hcl"), pipeline("e2e-app", "")).expect("build.hcl");
+    fs::create_dir_all(repo.join("failing")).expect("mkdir");
+    fs::write(
+        repo.join("failing/build.hcl"),
+        pipeline("e2e-failing", "\n  test \"broken\" {\n    command = [\"/bin/sh\", \"-c\", \"echo about to fail; exit 7\"]\n  }\n"),
+    )
+    .expect("failing build.hcl");
+    let git = |args: &[&str]| checked(Command::new("git").current_dir(&repo).args(args));
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-qm", "fixture"]);
+    repo
+}
+
+fn secrets(work: &Path, password: &str) -> PathBuf {
+    let path = work.join(format!("secrets-{}.json", password.len()));
+    let body = serde_json::json!({ "secret/data/ci/registry": { "username": USER, "password": password } });
+    fs::write(&path, body.to_string()).expect("secrets");
+    path
+}
+
+fn local(repo: &Path, file: &str, run_id: &str, secrets: &Path, workdir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nomad-build"))
+        .current_dir(repo)
+        .args(["local", file, "--run-id", run_id, "--secrets"])
+        .arg(secrets)
+        .arg("--workdir")
+        .arg(workdir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn inspect_digest(reg: &Registry, work: &Path, image: &str) -> Option<String> {
+    let auth = auth_file(work, &reg.addr, PASSWORD);
+    let out = Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--authfile"])
+        .arg(&auth)
+        .arg(format!("docker://{image}"))
+        .output()
+        .expect("skopeo runs");
+    if !out.status.success() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["Digest"].as_str().map(str::to_owned)
+}
+
+/// Every file below `dir` outside `secrets/` directories.
+fn files_outside_secrets(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        let Ok(t) = e.file_type() else { continue };
+        if t.is_dir() && e.file_name() != "secrets" {
+            files_outside_secrets(&p, out);
+        } else if t.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+fn assert_no_secret(what: &str, bytes: &[u8]) {
+    let needle = PASSWORD.as_bytes();
+    assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the registry password appears in {what}");
+}
+
+#[test]
+fn local_runs_build_test_publish_against_a_real_registry() {
+    for tool in ["buildah", "skopeo", "docker-registry", "htpasswd", "git"] {
+        need(tool);
+    }
+    assert!(Path::new("/bin/busybox").is_file(), "busybox-static is not installed");
+    let reg = start_registry();
+    let work = tempfile::tempdir().expect("tempdir");
+    push_base_image(&reg, work.path());
+    let repo = fixture_repo(&reg, work.path());
+    let good = secrets(work.path(), PASSWORD);
+
+    // 1. Success: build → test (bytes compared inside the image) → publish two tags.
+    let wd = work.path().join("run-ok");
+    let (code, stdout, stderr) = local(&repo, "build.hcl", "ok1", &good, &wd);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("test/bytes | build arg and env value arrived byte for byte"), "{stdout}");
+    assert!(stdout.contains("build/checkout skipped"), "{stdout}");
+    let staging = inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-app:build-ok1", reg.addr)).expect("staging image pushed");
+    for tag in ["v1.0.0", "latest"] {
+        let d = inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-app:{tag}", reg.addr));
+        assert_eq!(d.as_deref(), Some(staging.as_str()), "tag {tag} has the staging digest");
+    }
+    let summary = stdout.split("\n\n").last().expect("summary");
+    assert!(summary.starts_with("PHASE    TASK      STATUS   EXIT  DURATION\n"), "{summary}");
+    assert!(summary.contains("publish  publish   passed   0"), "{summary}");
+    // No secret in any output, nor in any file outside the secrets/ directories.
+    assert_no_secret("stdout", stdout.as_bytes());
+    assert_no_secret("stderr", stderr.as_bytes());
+    let mut files = Vec::new();
+    files_outside_secrets(&wd, &mut files);
+    assert!(!files.is_empty());
+    for f in &files {
+        if let Ok(bytes) = fs::read(f) {
+            assert_no_secret(&f.display().to_string(), &bytes);
+        }
+    }
+    let auth_json = wd.join("build/build/build/secrets/auth.json");
+    assert!(auth_json.is_file(), "the build task's credentials were rendered into secrets/");
+
+    // 2. A failing test: its exit code comes back, publish does not run.
+    let wd = work.path().join("run-fail");
+    let (code, stdout, stderr) = local(&repo, "failing/build.hcl", "fail1", &good, &wd);
+    assert_eq!(code, 7, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("test/broken | about to fail"), "{stdout}");
+    let summary = stdout.split("\n\n").last().expect("summary");
+    assert!(summary.contains("test     broken    failed   7"), "{summary}");
+    assert!(summary.contains("publish  publish   not run  -"), "{summary}");
+    assert_eq!(inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-failing:v1.0.0", reg.addr)), None);
+
+    // 3. A wrong registry password: a clear error, non-zero, nothing published.
+    let bad = secrets(work.path(), "wrong-password");
+    let wd = work.path().join("run-badpass");
+    let (code, stdout, stderr) = local(&repo, "build.hcl", "bad1", &bad, &wd);
+    assert_ne!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("✗ build/build failed"), "{stdout}");
+    assert!(stdout.to_lowercase().contains("unauthorized") || stdout.contains("authentication required"), "{stdout}");
+    assert_eq!(inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-app:build-bad1", reg.addr)), None);
+    assert_no_secret("stdout", stdout.as_bytes());
+
+    // 4. A secret the file lacks is reported before anything runs.
+    let empty = work.path().join("empty.json");
+    fs::write(&empty, "{}").expect("empty");
+    let wd = work.path().join("run-missing");
+    let (code, stdout, stderr) = local(&repo, "build.hcl", "miss1", &empty, &wd);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.starts_with("error: the secrets file has no `secret/data/ci/registry`, which task `build/build` reads\n"), "{stderr}");
+    assert!(!wd.exists(), "nothing ran");
+}
