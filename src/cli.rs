@@ -14,7 +14,7 @@ use crate::diag::{self, Color, FileId, Finding, Sources};
 use crate::emit::{self, Output};
 use crate::load::{self, VarInputs};
 use crate::plan::{self, GitInfo, PlanOptions};
-use crate::render::{self, Rendered, Templates};
+use crate::render::{Rendered, Renderer, Templates};
 use crate::validate;
 
 const AFTER_HELP: &str = "Examples:
@@ -57,7 +57,9 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Render(RenderArgs),
     /// Run the phases on this machine with buildah, skopeo and git, without Nomad.
-    #[command(after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb")]
+    #[command(
+        after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb"
+    )]
     Local(LocalArgs),
     /// Print the JSON Schema of build.hcl.
     #[command(after_help = "Example:\n  nomad-build schema > build.schema.json")]
@@ -258,10 +260,27 @@ pub struct CompileOptions {
     pub vars: VarInputs,
     /// Explicit run id.
     pub run_id: Option<String>,
-    /// A run id to use when there is neither `--run-id` nor a git commit (validate only).
+    /// A run id to use instead of the git commit when there is no `--run-id` (validate).
     pub fallback_run_id: Option<String>,
-    /// Template overrides.
-    pub templates: Option<PathBuf>,
+}
+
+/// The embedded templates with `--templates DIR` applied; a finding when DIR is unreadable.
+pub fn templates(dir: Option<&Path>, sources: &mut Sources) -> Result<Templates, Finding> {
+    let mut templates = Templates::embedded();
+    if let Some(dir) = dir {
+        if let Err(e) = templates.override_from(dir) {
+            let shown = format!("--templates {}", dir.display());
+            let cmd = sources.add("command line", shown.clone());
+            return Err(Finding::error(
+                "templates-unreadable",
+                cmd,
+                12..shown.len(),
+                format!("cannot read the template directory: {e}"),
+            )
+            .label("this directory"));
+        }
+    }
+    Ok(templates)
 }
 
 /// The result of compiling one file: every rendered phase when there is no error.
@@ -280,6 +299,7 @@ pub fn compile(
     file: FileId,
     path: &Path,
     opts: &CompileOptions,
+    renderer: &Renderer<'_>,
 ) -> (Option<Compiled>, Vec<Finding>) {
     let (loaded, mut findings) = load::load(sources, file, &opts.vars);
     let Some(loaded) = loaded else {
@@ -293,12 +313,25 @@ pub fn compile(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let git = GitInfo::discover(dir);
+    // Spawning git is the slowest part of a compile: only ask it what the file leaves open.
+    let needs_source = loaded
+        .pipeline()
+        .1
+        .source
+        .as_ref()
+        .and_then(|s| s.url.as_ref())
+        .is_none();
+    let needs_run_id = opts.run_id.is_none() && opts.fallback_run_id.is_none();
+    let git = if needs_source || needs_run_id {
+        GitInfo::discover(dir)
+    } else {
+        GitInfo::default()
+    };
     let run_id = match opts
         .run_id
         .clone()
-        .or_else(|| git.short.clone())
         .or_else(|| opts.fallback_run_id.clone())
+        .or_else(|| git.short.clone())
     {
         Some(id) => id,
         None => {
@@ -321,23 +354,6 @@ pub fn compile(
         );
         return (None, findings);
     }
-    let mut templates = Templates::embedded();
-    if let Some(dir) = &opts.templates {
-        if let Err(e) = templates.override_from(dir) {
-            let shown = format!("--templates {}", dir.display());
-            let cmd = sources.add("command line", shown.clone());
-            findings.push(
-                Finding::error(
-                    "templates-unreadable",
-                    cmd,
-                    12..shown.len(),
-                    format!("cannot read the template directory: {e}"),
-                )
-                .label("this directory"),
-            );
-            return (None, findings);
-        }
-    }
     let source_sha256 = format!("{:x}", Sha256::digest(sources.get(file).text.as_bytes()));
     let popts = PlanOptions {
         run_id,
@@ -353,7 +369,7 @@ pub fn compile(
     };
     let mut phases = Vec::new();
     for ctx in &ctxs {
-        match render::render_phase(&templates, ctx, sources) {
+        match renderer.render_phase(ctx, sources) {
             Ok(r) => phases.push(r),
             Err(mut f) => findings.append(&mut f),
         }
@@ -362,7 +378,11 @@ pub fn compile(
         return (None, findings);
     }
     let (pipeline, p) = loaded.pipeline();
-    let compiled = Compiled { pipeline: pipeline.to_owned(), phases, registries: p.registry.clone() };
+    let compiled = Compiled {
+        pipeline: pipeline.to_owned(),
+        phases,
+        registries: p.registry.clone(),
+    };
     (Some(compiled), findings)
 }
 
@@ -394,7 +414,10 @@ fn report(findings: &mut Vec<Finding>, sources: &Sources, color: Color) -> (usiz
         let _ = writeln!(err);
     }
     let errors = findings.iter().filter(|f| f.is_error()).count();
-    let warnings = findings.iter().filter(|f| f.severity == diag::Severity::Warning).count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == diag::Severity::Warning)
+        .count();
     (errors, warnings)
 }
 
@@ -445,6 +468,80 @@ fn find_build_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Reads and compiles one file into its own [`Sources`].
+pub fn compile_file(
+    path: &Path,
+    stdin_name: Option<&str>,
+    opts: &CompileOptions,
+    renderer: &Renderer<'_>,
+) -> (Sources, Option<Compiled>, Vec<Finding>) {
+    let mut sources = Sources::default();
+    match load::read_input(path, stdin_name) {
+        Ok((name, text)) => {
+            let id = sources.add(name, text);
+            let (compiled, findings) = compile(&mut sources, id, path, opts, renderer);
+            (sources, compiled, findings)
+        }
+        Err(e) => {
+            let shown = path.display().to_string();
+            let id = sources.add("command line", shown.clone());
+            let f = Finding::error(
+                "file-unreadable",
+                id,
+                0..shown.len(),
+                format!("cannot read `{shown}`: {e}"),
+            )
+            .label("this file");
+            (sources, None, vec![f])
+        }
+    }
+}
+
+/// Validates files, in parallel when there are many; returns every file's sources and
+/// findings, in the order of `files`.
+pub fn validate_files(
+    files: &[PathBuf],
+    stdin_name: Option<&str>,
+    opts: &CompileOptions,
+) -> Vec<(Sources, Vec<Finding>)> {
+    let templates = Templates::embedded();
+    let renderer = Renderer::new(&templates);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len())
+        .max(1);
+    if workers == 1 || files.len() < 8 {
+        return files
+            .iter()
+            .map(|p| {
+                let (s, _, f) = compile_file(p, stdin_name, opts, &renderer);
+                (s, f)
+            })
+            .collect();
+    }
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                let renderer = &renderer;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            let (s, _, f) = compile_file(p, stdin_name, opts, renderer);
+                            (s, f)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a validation worker panicked"))
+            .collect()
+    })
+}
+
 fn cmd_validate(a: &ValidateArgs, color: Color) -> u8 {
     let files = expand(&a.files);
     if files.is_empty() {
@@ -453,36 +550,18 @@ fn cmd_validate(a: &ValidateArgs, color: Color) -> u8 {
             "pass files or directories that contain build.hcl",
         );
     }
-    let mut sources = Sources::default();
-    let mut all = Vec::new();
     let opts = CompileOptions {
         vars: var_inputs(&a.vars),
         fallback_run_id: Some("validate".to_owned()),
         ..Default::default()
     };
-    for path in &files {
-        let (name, text) = match load::read_input(path, a.stdin_filename.as_deref()) {
-            Ok(x) => x,
-            Err(e) => {
-                let shown = path.display().to_string();
-                let id = sources.add("command line", shown.clone());
-                all.push(
-                    Finding::error(
-                        "file-unreadable",
-                        id,
-                        0..shown.len(),
-                        format!("cannot read `{shown}`: {e}"),
-                    )
-                    .label("this file"),
-                );
-                continue;
-            }
-        };
-        let id = sources.add(name, text);
-        let (_, mut f) = compile(&mut sources, id, path, &opts);
-        all.append(&mut f);
+    let results = validate_files(&files, a.stdin_filename.as_deref(), &opts);
+    let (mut errors, mut warnings) = (0, 0);
+    for (sources, mut findings) in results {
+        let (e, w) = report(&mut findings, &sources, color);
+        errors += e;
+        warnings += w;
     }
-    let (errors, warnings) = report(&mut all, &sources, color);
     let failed = errors > 0 || (warnings > 0 && a.deny == Some(Deny::Warnings));
     if errors + warnings > 0 {
         let mut err = std::io::stderr().lock();
@@ -523,10 +602,17 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
     let opts = CompileOptions {
         vars: var_inputs(&a.vars),
         run_id: a.run_id.clone(),
-        templates: a.templates.clone(),
         ..Default::default()
     };
-    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts);
+    let templates = match templates(a.templates.as_deref(), &mut sources) {
+        Ok(t) => t,
+        Err(f) => {
+            report(&mut vec![f], &sources, color);
+            return 1;
+        }
+    };
+    let renderer = Renderer::new(&templates);
+    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts, &renderer);
     let (errors, _) = report(&mut findings, &sources, color);
     let Some(compiled) = compiled.filter(|_| errors == 0) else {
         let mut err = std::io::stderr().lock();
@@ -634,8 +720,20 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
         }
     };
     let id = sources.add(name, text);
-    let opts = CompileOptions { vars: var_inputs(&a.vars), run_id: a.run_id.clone(), templates: a.templates.clone(), ..Default::default() };
-    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts);
+    let opts = CompileOptions {
+        vars: var_inputs(&a.vars),
+        run_id: a.run_id.clone(),
+        ..Default::default()
+    };
+    let templates = match templates(a.templates.as_deref(), &mut sources) {
+        Ok(t) => t,
+        Err(f) => {
+            report(&mut vec![f], &sources, color);
+            return 1;
+        }
+    };
+    let renderer = Renderer::new(&templates);
+    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts, &renderer);
     let (errors, _) = report(&mut findings, &sources, color);
     let Some(compiled) = compiled.filter(|_| errors == 0) else {
         eprintln!("failed: {}; nothing was run", plural(errors, "error"));
@@ -645,7 +743,10 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
     for p in &a.phase {
         if !compiled.phases.iter().any(|r| r.phase == p.name()) {
             let declared: Vec<&str> = compiled.phases.iter().map(|r| r.phase).collect();
-            return usage_error(&format!("the pipeline declares no `{}` phase", p.name()), &format!("declared phases: {}", declared.join(", ")));
+            return usage_error(
+                &format!("the pipeline declares no `{}` phase", p.name()),
+                &format!("declared phases: {}", declared.join(", ")),
+            );
         }
         phases.push(p.name());
     }
@@ -654,23 +755,40 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
     }
     let secrets = match &a.secrets {
         None => serde_json::Map::new(),
-        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string())) {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
             Ok(serde_json::Value::Object(m)) => m,
             Ok(_) => {
-                eprintln!("error: `{}` must hold a JSON object of Vault paths", path.display());
+                eprintln!(
+                    "error: `{}` must hold a JSON object of Vault paths",
+                    path.display()
+                );
                 return 1;
             }
             Err(e) => {
-                eprintln!("error: cannot read the secrets file `{}`: {e}", path.display());
+                eprintln!(
+                    "error: cannot read the secrets file `{}`: {e}",
+                    path.display()
+                );
                 return 1;
             }
         },
     };
-    let missing: Vec<(String, String)> =
-        crate::local::needed_secrets(&compiled, &phases, a.clone).into_iter().filter(|(p, _)| !secrets.contains_key(p)).collect();
+    let missing: Vec<(String, String)> = crate::local::needed_secrets(&compiled, &phases, a.clone)
+        .into_iter()
+        .filter(|(p, _)| !secrets.contains_key(p))
+        .collect();
     if !missing.is_empty() {
         for (path, task) in &missing {
-            eprintln!("error: {}", crate::local::LocalError::MissingSecret { path: path.clone(), task: task.clone() });
+            eprintln!(
+                "error: {}",
+                crate::local::LocalError::MissingSecret {
+                    path: path.clone(),
+                    task: task.clone()
+                }
+            );
         }
         eprintln!("hint: pass `--secrets FILE` with a JSON object such as {{\"{}\": {{\"username\": \"...\", \"password\": \"...\"}}}}", missing[0].0);
         return 1;
@@ -678,7 +796,10 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
     let mut temp = None;
     let workdir = match &a.workdir {
         Some(d) => d.clone(),
-        None => match tempfile::Builder::new().prefix("nomad-build-local.").tempdir() {
+        None => match tempfile::Builder::new()
+            .prefix("nomad-build-local.")
+            .tempdir()
+        {
             Ok(t) => {
                 let p = t.path().to_path_buf();
                 temp = Some(t);
@@ -690,7 +811,11 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
             }
         },
     };
-    let file_dir = a.file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_dir = a
+        .file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let toplevel = std::process::Command::new("git")
         .arg("-C")
         .arg(file_dir)
@@ -701,7 +826,12 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
     let source_dir = toplevel.unwrap_or_else(|| file_dir.to_path_buf());
     let source_dir = std::fs::canonicalize(&source_dir).unwrap_or(source_dir);
-    let lopts = crate::local::LocalOptions { secrets, workdir: workdir.clone(), clone: a.clone, source_dir };
+    let lopts = crate::local::LocalOptions {
+        secrets,
+        workdir: workdir.clone(),
+        clone: a.clone,
+        source_dir,
+    };
     let mut out = std::io::stdout().lock();
     let results = crate::local::run(&compiled, &phases, &lopts, &mut out);
     let _ = writeln!(out);

@@ -167,14 +167,38 @@ pub struct Rendered {
     pub json: String,
 }
 
-/// Renders and decodes one phase. Template errors point into the template; decode errors
-/// into the rendered text (both are added to `sources`).
-pub fn render_phase(
+/// A template set compiled once and used for every phase and file.
+pub struct Renderer<'t> {
+    templates: &'t Templates,
+    env: Environment<'t>,
+}
+
+impl<'t> Renderer<'t> {
+    /// Compiles the templates.
+    pub fn new(templates: &'t Templates) -> Self {
+        Renderer {
+            templates,
+            env: templates.environment(),
+        }
+    }
+
+    /// Renders and decodes one phase. Template errors point into the template; decode
+    /// errors into the rendered text (both are added to `sources`).
+    pub fn render_phase(
+        &self,
+        ctx: &PhaseCtx,
+        sources: &mut Sources,
+    ) -> Result<Rendered, Vec<Finding>> {
+        render_phase(self.templates, &self.env, ctx, sources)
+    }
+}
+
+fn render_phase(
     templates: &Templates,
+    env: &Environment<'_>,
     ctx: &PhaseCtx,
     sources: &mut Sources,
 ) -> Result<Rendered, Vec<Finding>> {
-    let env = templates.environment();
     let name = format!("{}.nomad.hcl.j2", ctx.phase);
     let hcl = env
         .get_template(&name)
