@@ -61,6 +61,9 @@ pub enum Command {
         after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb"
     )]
     Local(LocalArgs),
+    /// List every rule: id, severity and what it checks (docs/rules.md has the details).
+    #[command(after_help = "Example:\n  nomad-build rules | grep warning")]
+    Rules,
     /// Print the JSON Schema of build.hcl.
     #[command(after_help = "Example:\n  nomad-build schema > build.schema.json")]
     Schema,
@@ -229,6 +232,10 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => cmd_validate(&a, color),
         Command::Render(a) => cmd_render(&a, color),
         Command::Local(a) => cmd_local(&a, color),
+        Command::Rules => {
+            print!("{}", crate::rules::table());
+            0
+        }
         Command::Schema => {
             print!("{}", crate::schema::schema_json());
             0
@@ -306,6 +313,7 @@ pub fn compile(
         return (None, findings);
     };
     findings.extend(validate::check(&loaded));
+    crate::suppress::apply(sources, file, &mut findings);
     if findings.iter().any(Finding::is_error) {
         return (None, findings);
     }

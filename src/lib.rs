@@ -21,4 +21,5 @@ pub mod reference;
 pub mod render;
 pub mod rules;
 pub mod schema;
+pub mod suppress;
 pub mod validate;

@@ -211,6 +211,11 @@ fn render_phase(
     );
     let file = sources.add(rendered_name, hcl.clone());
     let job = jobspec::decode(&hcl, file)?;
+    // Rules over the job as Nomad will see it (a template override may add what ours never do).
+    let problems = crate::rules::check_rendered(ctx.phase, &job.job, file, &hcl);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut json = serde_json::to_string_pretty(&job).expect("the model serializes");
     json.push('\n');
     Ok(Rendered {
