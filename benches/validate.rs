@@ -12,20 +12,28 @@ use nomad_build::render::{Renderer, Templates};
 /// A build.hcl that differs with `i`: tests, registries, credentials, build args, publishing.
 fn generate(i: usize) -> String {
     let mut s = String::new();
-    s.push_str(&format!("variable \"ref\" {{\n  default = \"release-{i}\"\n}}\n\n"));
+    s.push_str(&format!(
+        "variable \"ref\" {{\n  default = \"release-{i}\"\n}}\n\n"
+    ));
     s.push_str(&format!("pipeline \"svc-{i}\" {{\n  nomad {{\n    datacenters = [\"dc{}\"]\n    priority    = {}\n  }}\n", i % 3, 10 + i % 80));
     let creds = i % 2 == 0;
     if creds {
-        s.push_str("  vault {\n    role     = \"nomad-workloads\"\n    audience = [\"vault.io\"]\n  }\n");
+        s.push_str(
+            "  vault {\n    role     = \"nomad-workloads\"\n    audience = [\"vault.io\"]\n  }\n",
+        );
     }
-    s.push_str(&format!("  source {{\n    url = \"https://git.example.com/acme/svc-{i}.git\"\n    ref = var.ref\n"));
+    s.push_str(&format!(
+        "  source {{\n    url = \"https://git.example.com/acme/svc-{i}.git\"\n    ref = var.ref\n"
+    ));
     if creds && i % 4 == 0 {
         s.push_str("    credentials {\n      path = \"secret/data/ci/git\"\n    }\n");
     }
     s.push_str("  }\n");
     s.push_str(&format!("  image {{\n    repository = \"registry{}.example.com/acme/svc-{i}\"\n    build_args = {{\n", i % 5));
     for a in 0..(i % 6) {
-        s.push_str(&format!("      ARG_{a} = \"value ${{NOMAD_ALLOC_ID}} $${{x}} {a} {{{{ y }}}}\"\n"));
+        s.push_str(&format!(
+            "      ARG_{a} = \"value ${{NOMAD_ALLOC_ID}} $${{x}} {a} {{{{ y }}}}\"\n"
+        ));
     }
     s.push_str("    }\n  }\n");
     if creds {
@@ -56,10 +64,16 @@ fn main() {
             p
         })
         .collect();
-    let opts = CompileOptions { fallback_run_id: Some("bench".to_owned()), ..Default::default() };
+    let opts = CompileOptions {
+        fallback_run_id: Some("bench".to_owned()),
+        ..Default::default()
+    };
 
     let results = validate_files(&files, None, &opts);
-    let problems: usize = results.iter().map(|(_, f)| f.iter().filter(|x| x.is_error()).count()).sum();
+    let problems: usize = results
+        .iter()
+        .map(|(_, f)| f.iter().filter(|x| x.is_error()).count())
+        .sum();
     assert_eq!(problems, 0, "the generated files are valid");
 
     let runs: Vec<Duration> = (0..7)
@@ -80,13 +94,23 @@ fn main() {
             let t = Instant::now();
             let (_, compiled, _) = compile_file(one, None, &opts, &renderer);
             let compiled = compiled.expect("compiles");
-            let bytes: usize = compiled.phases.iter().map(|p| p.hcl.len() + p.json.len()).sum();
+            let bytes: usize = compiled
+                .phases
+                .iter()
+                .map(|p| p.hcl.len() + p.json.len())
+                .sum();
             assert!(bytes > 0);
             t.elapsed()
         })
         .collect();
     let single = median(runs);
 
-    println!("validate 1,000 files (one process): {:>8.1} ms   target < 500 ms", many.as_secs_f64() * 1e3);
-    println!("validate + render one file (both): {:>8.3} ms   target < 2 ms", single.as_secs_f64() * 1e3);
+    println!(
+        "validate 1,000 files (one process): {:>8.1} ms   target < 500 ms",
+        many.as_secs_f64() * 1e3
+    );
+    println!(
+        "validate + render one file (both): {:>8.3} ms   target < 2 ms",
+        single.as_secs_f64() * 1e3
+    );
 }

@@ -107,6 +107,9 @@ pub struct ValidateArgs {
     /// Make warnings fail too.
     #[arg(long, value_enum, value_name = "KIND")]
     pub deny: Option<Deny>,
+    /// Output format: miette diagnostics on stderr, or a document on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
     #[command(flatten)]
     pub vars: VarArgs,
 }
@@ -116,6 +119,19 @@ pub struct ValidateArgs {
 pub enum Deny {
     /// Warnings fail validation.
     Warnings,
+}
+
+/// `validate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Diagnostics with snippets, labels and help (stderr).
+    Human,
+    /// Shaped like `terraform validate -json` (stdout).
+    Json,
+    /// SARIF 2.1.0 (stdout).
+    Sarif,
+    /// GitHub Actions workflow commands (stdout).
+    Github,
 }
 
 /// A phase name.
@@ -272,19 +288,21 @@ pub struct CompileOptions {
 }
 
 /// The embedded templates with `--templates DIR` applied; a finding when DIR is unreadable.
-pub fn templates(dir: Option<&Path>, sources: &mut Sources) -> Result<Templates, Finding> {
+pub fn templates(dir: Option<&Path>, sources: &mut Sources) -> Result<Templates, Box<Finding>> {
     let mut templates = Templates::embedded();
     if let Some(dir) = dir {
         if let Err(e) = templates.override_from(dir) {
             let shown = format!("--templates {}", dir.display());
             let cmd = sources.add("command line", shown.clone());
-            return Err(Finding::error(
-                "templates-unreadable",
-                cmd,
-                12..shown.len(),
-                format!("cannot read the template directory: {e}"),
-            )
-            .label("this directory"));
+            return Err(Box::new(
+                Finding::error(
+                    "templates-unreadable",
+                    cmd,
+                    12..shown.len(),
+                    format!("cannot read the template directory: {e}"),
+                )
+                .label("this directory"),
+            ));
         }
     }
     Ok(templates)
@@ -564,6 +582,20 @@ fn cmd_validate(a: &ValidateArgs, color: Color) -> u8 {
         ..Default::default()
     };
     let results = validate_files(&files, a.stdin_filename.as_deref(), &opts);
+    if a.format != ReportFormat::Human {
+        let text = match a.format {
+            ReportFormat::Json => crate::report::json_all(&results),
+            ReportFormat::Sarif => crate::report::sarif_all(&results),
+            _ => crate::report::github_all(&results),
+        };
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let all = results.iter().flat_map(|(_, f)| f);
+        let errors = all.clone().filter(|f| f.is_error()).count();
+        let warnings = all
+            .filter(|f| f.severity == diag::Severity::Warning)
+            .count();
+        return u8::from(errors > 0 || (warnings > 0 && a.deny == Some(Deny::Warnings)));
+    }
     let (mut errors, mut warnings) = (0, 0);
     for (sources, mut findings) in results {
         let (e, w) = report(&mut findings, &sources, color);
@@ -615,7 +647,7 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
     let templates = match templates(a.templates.as_deref(), &mut sources) {
         Ok(t) => t,
         Err(f) => {
-            report(&mut vec![f], &sources, color);
+            report(&mut vec![*f], &sources, color);
             return 1;
         }
     };
@@ -736,7 +768,7 @@ fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
     let templates = match templates(a.templates.as_deref(), &mut sources) {
         Ok(t) => t,
         Err(f) => {
-            report(&mut vec![f], &sources, color);
+            report(&mut vec![*f], &sources, color);
             return 1;
         }
     };

@@ -83,8 +83,16 @@ impl Finding {
     }
 
     /// A note of `rule` at `span` in `file`.
-    pub fn note(rule: &'static str, file: FileId, span: Range<usize>, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Note, ..Finding::error(rule, file, span, message) }
+    pub fn note(
+        rule: &'static str,
+        file: FileId,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            severity: Severity::Note,
+            ..Finding::error(rule, file, span, message)
+        }
     }
 
     /// Sets the label under the primary span.

@@ -19,6 +19,7 @@ pub mod nomad;
 pub mod plan;
 pub mod reference;
 pub mod render;
+pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod suppress;

@@ -85,7 +85,8 @@ pub fn needed_secrets(compiled: &Compiled, phases: &[&str], clone: bool) -> Vec<
                     continue;
                 }
                 for tmpl in &t.templates {
-                    for p in ctmpl::secret_paths(tmpl.embedded_tmpl.as_deref().unwrap_or_default()) {
+                    for p in ctmpl::secret_paths(tmpl.embedded_tmpl.as_deref().unwrap_or_default())
+                    {
                         if !out.iter().any(|(q, _)| *q == p) {
                             out.push((p, format!("{}/{}", r.phase, task_name(t))));
                         }
@@ -98,7 +99,12 @@ pub fn needed_secrets(compiled: &Compiled, phases: &[&str], clone: bool) -> Vec<
 }
 
 /// Runs the phases in order, stopping at the first failure. Returns the summary rows.
-pub fn run(compiled: &Compiled, phases: &[&str], opts: &LocalOptions, out: &mut dyn Write) -> Vec<TaskResult> {
+pub fn run(
+    compiled: &Compiled,
+    phases: &[&str],
+    opts: &LocalOptions,
+    out: &mut dyn Write,
+) -> Vec<TaskResult> {
     let redact = Redactor::new(&opts.secrets);
     let storage = opts.workdir.join("containers");
     let _ = std::fs::create_dir_all(&storage);
@@ -119,14 +125,31 @@ pub fn run(compiled: &Compiled, phases: &[&str], opts: &LocalOptions, out: &mut 
             // Prestart tasks first, then the main ones, as Nomad's lifecycle does.
             let mut tasks: Vec<&Task> = g.tasks.iter().filter(|t| t.lifecycle.is_some()).collect();
             tasks.extend(g.tasks.iter().filter(|t| t.lifecycle.is_none()));
-            let alloc = opts.workdir.join(r.phase).join(g.name.as_deref().unwrap_or("group"));
+            let alloc = opts
+                .workdir
+                .join(r.phase)
+                .join(g.name.as_deref().unwrap_or("group"));
             for t in tasks {
-                let mut row = TaskResult { phase: r.phase.to_owned(), task: task_name(t).to_owned(), status: Status::NotRun, duration: None };
+                let mut row = TaskResult {
+                    phase: r.phase.to_owned(),
+                    task: task_name(t).to_owned(),
+                    status: Status::NotRun,
+                    duration: None,
+                };
                 if failed {
                     results.push(row);
                     continue;
                 }
-                let ctx = TaskCtx { job, group: g, task: t, alloc: &alloc, opts, conf: &conf, compiled, redact: &redact };
+                let ctx = TaskCtx {
+                    job,
+                    group: g,
+                    task: t,
+                    alloc: &alloc,
+                    opts,
+                    conf: &conf,
+                    compiled,
+                    redact: &redact,
+                };
                 let start = Instant::now();
                 let _ = writeln!(out, "▶ {}/{}", r.phase, task_name(t));
                 row.status = ctx.run(r.phase, out);
@@ -138,8 +161,12 @@ pub fn run(compiled: &Compiled, phases: &[&str], opts: &LocalOptions, out: &mut 
                 };
                 let detail = match &row.status {
                     Status::Passed => format!("passed in {}", secs(row.duration)),
-                    Status::Failed(code) => format!("failed with exit code {code} after {}", secs(row.duration)),
-                    Status::Skipped => "skipped: the working tree stands in for the checkout".to_owned(),
+                    Status::Failed(code) => {
+                        format!("failed with exit code {code} after {}", secs(row.duration))
+                    }
+                    Status::Skipped => {
+                        "skipped: the working tree stands in for the checkout".to_owned()
+                    }
                     Status::NotRun => String::new(),
                 };
                 let _ = writeln!(out, "{mark} {}/{} {detail}", r.phase, task_name(t));
@@ -161,7 +188,13 @@ fn secs(d: Option<Duration>) -> String {
 
 /// The summary table.
 pub fn summary(results: &[TaskResult]) -> String {
-    let mut rows = vec![["PHASE".to_owned(), "TASK".to_owned(), "STATUS".to_owned(), "EXIT".to_owned(), "DURATION".to_owned()]];
+    let mut rows = vec![[
+        "PHASE".to_owned(),
+        "TASK".to_owned(),
+        "STATUS".to_owned(),
+        "EXIT".to_owned(),
+        "DURATION".to_owned(),
+    ]];
     for r in results {
         let (status, code) = match r.status {
             Status::Passed => ("passed", "0".to_owned()),
@@ -169,13 +202,29 @@ pub fn summary(results: &[TaskResult]) -> String {
             Status::Skipped => ("skipped", "-".to_owned()),
             Status::NotRun => ("not run", "-".to_owned()),
         };
-        let duration = if matches!(r.status, Status::Passed | Status::Failed(_)) { secs(r.duration) } else { "-".to_owned() };
-        rows.push([r.phase.clone(), r.task.clone(), status.to_owned(), code, duration]);
+        let duration = if matches!(r.status, Status::Passed | Status::Failed(_)) {
+            secs(r.duration)
+        } else {
+            "-".to_owned()
+        };
+        rows.push([
+            r.phase.clone(),
+            r.task.clone(),
+            status.to_owned(),
+            code,
+            duration,
+        ]);
     }
-    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..5)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut s = String::new();
     for r in rows {
-        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         s.push_str(line.join("  ").trim_end());
         s.push('\n');
     }
@@ -268,7 +317,13 @@ impl TaskCtx<'_> {
             let text = tmpl.embedded_tmpl.as_deref().unwrap_or_default();
             let rendered = match ctmpl::render(text, &self.opts.secrets) {
                 Ok(r) => r,
-                Err(e) => return self.fail(out, phase, &format!("template {}: {e}", tmpl.dest_path.as_deref().unwrap_or("?"))),
+                Err(e) => {
+                    return self.fail(
+                        out,
+                        phase,
+                        &format!("template {}: {e}", tmpl.dest_path.as_deref().unwrap_or("?")),
+                    )
+                }
             };
             let dest = task_dir.join(tmpl.dest_path.as_deref().unwrap_or("local/template"));
             if let Err(e) = write_private(&dest, &rendered, tmpl.perms.as_deref()) {
@@ -277,7 +332,13 @@ impl TaskCtx<'_> {
             if tmpl.envvars == Some(true) {
                 match parse_env_file(&rendered) {
                     Ok(vars) => env.extend(vars),
-                    Err(e) => return self.fail(out, phase, &format!("template {}: {e}", tmpl.dest_path.as_deref().unwrap_or("?"))),
+                    Err(e) => {
+                        return self.fail(
+                            out,
+                            phase,
+                            &format!("template {}: {e}", tmpl.dest_path.as_deref().unwrap_or("?")),
+                        )
+                    }
                 }
             }
         }
@@ -288,7 +349,15 @@ impl TaskCtx<'_> {
             Err(e) => return self.fail(out, phase, &format!("failed to parse config: {e}")),
         };
         let strings = |k: &str| -> Vec<String> {
-            config.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+            config
+                .get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let entrypoint = strings("entrypoint");
         let args = strings("args");
@@ -298,7 +367,10 @@ impl TaskCtx<'_> {
         let mut cmd;
         if script_task {
             cmd = Command::new("/bin/sh");
-            cmd.arg("-c").arg(&args[1]).args(&args[2..]).current_dir(&task_dir);
+            cmd.arg("-c")
+                .arg(&args[1])
+                .args(&args[2..])
+                .current_dir(&task_dir);
             cmd.env_clear();
             for k in ["PATH", "HOME", "TMPDIR", "LANG"] {
                 if let Some(v) = std::env::var_os(k) {
@@ -308,15 +380,33 @@ impl TaskCtx<'_> {
             cmd.env("CONTAINERS_STORAGE_CONF", self.conf);
             cmd.envs(&env);
         } else {
-            let image = config.get("image").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let image = config
+                .get("image")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             if entrypoint.is_empty() {
-                return self.fail(out, phase, "a test without `command` cannot run locally: buildah run needs a command");
+                return self.fail(
+                    out,
+                    phase,
+                    "a test without `command` cannot run locally: buildah run needs a command",
+                );
             }
             let ctr = match self.from(&image, &config, &secrets, phase, out) {
                 Ok(c) => c,
                 Err(status) => return status,
             };
-            let status = self.buildah_run(&ctr, &entrypoint, &args, &config, &alloc_dir, &local, &secrets, phase, out);
+            let status = self.buildah_run(
+                &ctr,
+                &entrypoint,
+                &args,
+                &config,
+                &alloc_dir,
+                &local,
+                &secrets,
+                phase,
+                out,
+            );
             let _ = self.buildah().args(["rm", &ctr]).output();
             return status;
         }
@@ -330,26 +420,54 @@ impl TaskCtx<'_> {
     }
 
     fn insecure(&self, image: &str) -> bool {
-        reference::parse(image).ok().and_then(|r| self.compiled.registries.get(&r.host).map(|reg| reg.insecure)).unwrap_or(false)
+        reference::parse(image)
+            .ok()
+            .and_then(|r| {
+                self.compiled
+                    .registries
+                    .get(&r.host)
+                    .map(|reg| reg.insecure)
+            })
+            .unwrap_or(false)
     }
 
     /// `buildah from`, pulling with the task's `auth` block when it has one.
-    fn from(&self, image: &str, config: &Map<String, Value>, secrets: &Path, phase: &str, out: &mut dyn Write) -> Result<String, Status> {
+    fn from(
+        &self,
+        image: &str,
+        config: &Map<String, Value>,
+        secrets: &Path,
+        phase: &str,
+        out: &mut dyn Write,
+    ) -> Result<String, Status> {
         let mut c = self.buildah();
         c.args(["from", "--quiet", "--pull-always"]);
         if self.insecure(image) {
             c.arg("--tls-verify=false");
         }
-        let auth = config.get("auth").and_then(|a| a.as_array().and_then(|l| l.first()).or(Some(a))).and_then(Value::as_object);
+        let auth = config
+            .get("auth")
+            .and_then(|a| a.as_array().and_then(|l| l.first()).or(Some(a)))
+            .and_then(Value::as_object);
         if let Some(auth) = auth {
-            let user = auth.get("username").and_then(Value::as_str).unwrap_or_default();
-            let pass = auth.get("password").and_then(Value::as_str).unwrap_or_default();
+            let user = auth
+                .get("username")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let pass = auth
+                .get("password")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let host = reference::parse(image).map(|r| r.host).unwrap_or_default();
             let token = crate::ctmpl::base64(format!("{user}:{pass}").as_bytes());
             let file = secrets.join("pull-auth.json");
             let body = serde_json::json!({ "auths": { host: { "auth": token } } }).to_string();
             if let Err(e) = write_private(&file, &body, Some("0400")) {
-                return Err(self.fail(out, phase, &format!("cannot write {}: {e}", file.display())));
+                return Err(self.fail(
+                    out,
+                    phase,
+                    &format!("cannot write {}: {e}", file.display()),
+                ));
             }
             c.arg("--authfile").arg(&file);
         }
@@ -359,7 +477,12 @@ impl TaskCtx<'_> {
             Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
             Ok(o) => {
                 for line in String::from_utf8_lossy(&o.stderr).lines() {
-                    let _ = writeln!(out, "{phase}/{} | {}", task_name(self.task), self.redact.apply(line));
+                    let _ = writeln!(
+                        out,
+                        "{phase}/{} | {}",
+                        task_name(self.task),
+                        self.redact.apply(line)
+                    );
                 }
                 Err(self.fail(out, phase, &format!("cannot pull `{image}`")))
             }
@@ -389,7 +512,11 @@ impl TaskCtx<'_> {
         if let Some(dir) = config.get("work_dir").and_then(Value::as_str) {
             c.arg("--workingdir").arg(dir);
         }
-        let mut env = self.nomad_env(Path::new("/alloc"), Path::new("/local"), Path::new("/secrets"));
+        let mut env = self.nomad_env(
+            Path::new("/alloc"),
+            Path::new("/local"),
+            Path::new("/secrets"),
+        );
         for (k, v) in &self.task.env {
             env.insert(k.clone(), replace_env(v, &env));
         }
@@ -410,27 +537,58 @@ impl TaskCtx<'_> {
         set("NOMAD_ALLOC_DIR", alloc.display().to_string());
         set("NOMAD_TASK_DIR", local.display().to_string());
         set("NOMAD_SECRETS_DIR", secrets.display().to_string());
-        set("NOMAD_ALLOC_ID", "00000000-0000-0000-0000-000000000000".to_owned());
-        set("NOMAD_ALLOC_NAME", format!("{id}.{}[0]", self.group.name.as_deref().unwrap_or_default()));
+        set(
+            "NOMAD_ALLOC_ID",
+            "00000000-0000-0000-0000-000000000000".to_owned(),
+        );
+        set(
+            "NOMAD_ALLOC_NAME",
+            format!("{id}.{}[0]", self.group.name.as_deref().unwrap_or_default()),
+        );
         set("NOMAD_ALLOC_INDEX", "0".to_owned());
         set("NOMAD_JOB_ID", id.clone());
         set("NOMAD_JOB_NAME", job.name.clone().unwrap_or(id));
-        set("NOMAD_GROUP_NAME", self.group.name.clone().unwrap_or_default());
+        set(
+            "NOMAD_GROUP_NAME",
+            self.group.name.clone().unwrap_or_default(),
+        );
         set("NOMAD_TASK_NAME", task_name(self.task).to_owned());
-        set("NOMAD_NAMESPACE", job.namespace.clone().unwrap_or_else(|| "default".to_owned()));
-        set("NOMAD_REGION", job.region.clone().unwrap_or_else(|| "global".to_owned()));
+        set(
+            "NOMAD_NAMESPACE",
+            job.namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_owned()),
+        );
+        set(
+            "NOMAD_REGION",
+            job.region.clone().unwrap_or_else(|| "global".to_owned()),
+        );
         set("NOMAD_DC", "local".to_owned());
         for (k, v) in &job.meta {
-            let key: String = k.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+            let key: String = k
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
             set(&format!("NOMAD_META_{key}"), v.clone());
-            set(&format!("NOMAD_META_{}", key.to_ascii_uppercase()), v.clone());
+            set(
+                &format!("NOMAD_META_{}", key.to_ascii_uppercase()),
+                v.clone(),
+            );
         }
         env
     }
 
     /// Runs `cmd`, streaming its output with a `phase/task` prefix; returns its status.
     fn stream(&self, mut cmd: Command, phase: &str, out: &mut dyn Write) -> Status {
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => return self.fail(out, phase, &format!("cannot start: {e}")),
@@ -439,15 +597,30 @@ impl TaskCtx<'_> {
         let mut readers = Vec::new();
         if let Some(o) = child.stdout.take() {
             let tx = tx.clone();
-            readers.push(std::thread::spawn(move || BufReader::new(o).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l)))));
+            readers.push(std::thread::spawn(move || {
+                BufReader::new(o)
+                    .lines()
+                    .map_while(Result::ok)
+                    .for_each(|l| drop(tx.send(l)))
+            }));
         }
         if let Some(e) = child.stderr.take() {
             let tx = tx.clone();
-            readers.push(std::thread::spawn(move || BufReader::new(e).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l)))));
+            readers.push(std::thread::spawn(move || {
+                BufReader::new(e)
+                    .lines()
+                    .map_while(Result::ok)
+                    .for_each(|l| drop(tx.send(l)))
+            }));
         }
         drop(tx);
         for line in rx {
-            let _ = writeln!(out, "{phase}/{} | {}", task_name(self.task), self.redact.apply(&line));
+            let _ = writeln!(
+                out,
+                "{phase}/{} | {}",
+                task_name(self.task),
+                self.redact.apply(&line)
+            );
         }
         for r in readers {
             let _ = r.join();
@@ -472,7 +645,9 @@ fn write_private(path: &Path, text: &str, perms: Option<&str>) -> std::io::Resul
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = perms.and_then(|p| u32::from_str_radix(p, 8).ok()).unwrap_or(0o644);
+        let mode = perms
+            .and_then(|p| u32::from_str_radix(p, 8).ok())
+            .unwrap_or(0o644);
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
     }
     Ok(())
@@ -486,8 +661,13 @@ pub fn replace_env(s: &str, env: &IndexMap<String, String>) -> String {
     while let Some(i) = rest.find("${") {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
-        let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))).unwrap_or(after.len());
-        match env.get(&after[..len]).filter(|_| len > 0 && after[len..].starts_with('}')) {
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .unwrap_or(after.len());
+        match env
+            .get(&after[..len])
+            .filter(|_| len > 0 && after[len..].starts_with('}'))
+        {
             Some(v) => {
                 out.push_str(v);
                 rest = &after[len + 1..];
@@ -507,7 +687,11 @@ pub fn replace_env(s: &str, env: &IndexMap<String, String>) -> String {
 pub fn interpolate(v: &Value, env: &IndexMap<String, String>) -> Result<Value, String> {
     Ok(match v {
         Value::String(s) => Value::String(interpolate_str(s, env)?),
-        Value::Array(a) => Value::Array(a.iter().map(|x| interpolate(x, env)).collect::<Result<_, _>>()?),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| interpolate(x, env))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, x) in m {
@@ -528,7 +712,9 @@ fn interpolate_str(s: &str, env: &IndexMap<String, String>) -> Result<String, St
             out.push_str(&rest[1..3]);
             i += 3;
         } else if rest.starts_with("${") {
-            let end = rest.find('}').ok_or_else(|| format!("unterminated `${{` in {s:?}"))?;
+            let end = rest
+                .find('}')
+                .ok_or_else(|| format!("unterminated `${{` in {s:?}"))?;
             let name = rest[2..end].trim();
             match env.get(name) {
                 Some(v) => out.push_str(v),
@@ -555,10 +741,13 @@ pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (k, v) = line.split_once('=').ok_or_else(|| format!("line {}: no `=`", n + 1))?;
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: no `=`", n + 1))?;
         let v = v.trim();
         let value = if v.starts_with('"') {
-            serde_json::from_str::<String>(v).map_err(|e| format!("line {}: bad quoted value: {e}", n + 1))?
+            serde_json::from_str::<String>(v)
+                .map_err(|e| format!("line {}: bad quoted value: {e}", n + 1))?
         } else if let Some(inner) = v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
             inner.to_owned()
         } else {
@@ -579,26 +768,51 @@ mod tests {
 
     #[test]
     fn config_interpolation_matches_the_client() {
-        assert_eq!(interpolate_str("cd ${NOMAD_ALLOC_DIR} $${x} %%{y} $z", &env()), Ok("cd /alloc ${x} %{y} $z".to_owned()));
-        assert_eq!(interpolate_str("${NOPE}", &env()), Err("There is no variable named \"NOPE\"".to_owned()));
+        assert_eq!(
+            interpolate_str("cd ${NOMAD_ALLOC_DIR} $${x} %%{y} $z", &env()),
+            Ok("cd /alloc ${x} %{y} $z".to_owned())
+        );
+        assert_eq!(
+            interpolate_str("${NOPE}", &env()),
+            Err("There is no variable named \"NOPE\"".to_owned())
+        );
     }
 
     #[test]
     fn env_replacement_leaves_unknown_names() {
-        assert_eq!(replace_env("${NOMAD_ALLOC_DIR}/x ${OTHER} $${NOMAD_ALLOC_DIR}", &env()), "/alloc/x ${OTHER} $/alloc");
+        assert_eq!(
+            replace_env("${NOMAD_ALLOC_DIR}/x ${OTHER} $${NOMAD_ALLOC_DIR}", &env()),
+            "/alloc/x ${OTHER} $/alloc"
+        );
     }
 
     #[test]
     fn env_files_take_json_quoted_values() {
         let vars = parse_env_file("A=\"x \\\"y\\\" \\u003c\\n\"\nB=plain\n").unwrap();
-        assert_eq!(vars, vec![("A".to_owned(), "x \"y\" <\n".to_owned()), ("B".to_owned(), "plain".to_owned())]);
+        assert_eq!(
+            vars,
+            vec![
+                ("A".to_owned(), "x \"y\" <\n".to_owned()),
+                ("B".to_owned(), "plain".to_owned())
+            ]
+        );
     }
 
     #[test]
     fn summary_lines_up() {
         let rows = vec![
-            TaskResult { phase: "build".into(), task: "checkout".into(), status: Status::Skipped, duration: None },
-            TaskResult { phase: "test".into(), task: "unit".into(), status: Status::Failed(3), duration: Some(Duration::from_millis(1500)) },
+            TaskResult {
+                phase: "build".into(),
+                task: "checkout".into(),
+                status: Status::Skipped,
+                duration: None,
+            },
+            TaskResult {
+                phase: "test".into(),
+                task: "unit".into(),
+                status: Status::Failed(3),
+                duration: Some(Duration::from_millis(1500)),
+            },
         ];
         assert_eq!(
             summary(&rows),

@@ -37,7 +37,8 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
         }
         let (line, _) = sources.line_col(file, f.primary.span.start);
         let hit = sups.iter_mut().find(|s| {
-            s.rule == f.rule && (s.file_wide || s.line == line || (s.own_line && s.line + 1 == line))
+            s.rule == f.rule
+                && (s.file_wide || s.line == line || (s.own_line && s.line + 1 == line))
         });
         match hit {
             Some(s) => {
@@ -50,9 +51,14 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
     for s in sups.iter().filter(|s| !s.used) {
         let scope = if s.file_wide { "this file" } else { "its line" };
         problems.push(
-            Finding::warning("unused-suppression", file, s.span.clone(), format!("`{}` is not reported on {scope}", s.rule))
-                .label("this suppression silences nothing")
-                .help("remove the comment"),
+            Finding::warning(
+                "unused-suppression",
+                file,
+                s.span.clone(),
+                format!("`{}` is not reported on {scope}", s.rule),
+            )
+            .label("this suppression silences nothing")
+            .help("remove the comment"),
         );
     }
     findings.append(&mut problems);
@@ -66,10 +72,14 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
     for (n, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;
         offset += line.len();
-        let Some(hash) = comment_start(line) else { continue };
+        let Some(hash) = comment_start(line) else {
+            continue;
+        };
         let comment = line[hash..].trim_end();
         let body = comment.trim_start_matches(['#', '/']).trim_start();
-        let Some(rest) = body.strip_prefix(MARK) else { continue };
+        let Some(rest) = body.strip_prefix(MARK) else {
+            continue;
+        };
         let at = start + hash..start + hash + comment.len();
         let (file_wide, rest) = match rest.strip_prefix("-file") {
             Some(r) => (true, r),
@@ -89,41 +99,76 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
         }
         if reason.is_empty() {
             problems.push(
-                Finding::error("invalid-suppression", file, at, format!("suppression of `{rule}` gives no reason"))
-                    .label("no reason")
-                    .help(format!("write `# {MARK}{} {rule} -- <why this is fine here>`", if file_wide { "-file" } else { "" })),
+                Finding::error(
+                    "invalid-suppression",
+                    file,
+                    at,
+                    format!("suppression of `{rule}` gives no reason"),
+                )
+                .label("no reason")
+                .help(format!(
+                    "write `# {MARK}{} {rule} -- <why this is fine here>`",
+                    if file_wide { "-file" } else { "" }
+                )),
             );
             continue;
         }
         match crate::rules::get(rule) {
             None => {
-                let mut f = Finding::error("invalid-suppression", file, at, format!("unknown rule `{rule}`")).label("no such rule");
-                if let Some(c) = crate::diag::closest(rule, crate::rules::all().iter().map(|r| r.id)) {
-                    f = f.help(format!("did you mean `{c}`? `nomad-build rules` lists them"));
+                let mut f = Finding::error(
+                    "invalid-suppression",
+                    file,
+                    at,
+                    format!("unknown rule `{rule}`"),
+                )
+                .label("no such rule");
+                if let Some(c) =
+                    crate::diag::closest(rule, crate::rules::all().iter().map(|r| r.id))
+                {
+                    f = f.help(format!(
+                        "did you mean `{c}`? `nomad-build rules` lists them"
+                    ));
                 }
                 problems.push(f);
                 continue;
             }
             Some(r) if r.severity == Severity::Error => {
                 problems.push(
-                    Finding::error("invalid-suppression", file, at, format!("`{rule}` is an error and cannot be silenced"))
-                        .label("errors cannot be suppressed")
-                        .help("an error means the jobs would be wrong; fix the file instead"),
+                    Finding::error(
+                        "invalid-suppression",
+                        file,
+                        at,
+                        format!("`{rule}` is an error and cannot be silenced"),
+                    )
+                    .label("errors cannot be suppressed")
+                    .help("an error means the jobs would be wrong; fix the file instead"),
                 );
                 continue;
             }
             Some(_) => {}
         }
         let own_line = line[..hash].trim().is_empty();
-        sups.push(Suppression { rule: rule.to_owned(), file_wide, line: n + 1, own_line, span: at, used: false });
+        sups.push(Suppression {
+            rule: rule.to_owned(),
+            file_wide,
+            line: n + 1,
+            own_line,
+            span: at,
+            used: false,
+        });
     }
     (sups, problems)
 }
 
 fn malformed(file: FileId, at: Range<usize>, label: &str) -> Finding {
-    Finding::error("invalid-suppression", file, at, "malformed suppression comment")
-        .label(label.to_owned())
-        .help(format!("write `# {MARK} <rule-id> -- <reason>`"))
+    Finding::error(
+        "invalid-suppression",
+        file,
+        at,
+        "malformed suppression comment",
+    )
+    .label(label.to_owned())
+    .help(format!("write `# {MARK} <rule-id> -- <reason>`"))
 }
 
 /// Byte offset of a `#` or `//` comment on this line, outside string literals.

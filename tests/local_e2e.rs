@@ -30,19 +30,31 @@ impl Drop for Registry {
 }
 
 fn need(tool: &str) {
-    let ok = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
     assert!(ok, "`{tool}` is not installed; .ci/run installs it (apt-get install buildah skopeo docker-registry apache2-utils busybox-static)");
 }
 
 fn checked(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("command runs");
-    assert!(out.status.success(), "{cmd:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 fn start_registry() -> Registry {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
     fs::write(dir.path().join("htpasswd"), htpasswd).expect("htpasswd");
@@ -58,7 +70,11 @@ fn start_registry() -> Registry {
         .stderr(fs::File::create(dir.path().join("err")).expect("log"))
         .spawn()
         .expect("docker-registry starts");
-    let reg = Registry { child, addr, _dir: dir };
+    let reg = Registry {
+        child,
+        addr,
+        _dir: dir,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(&reg.addr).is_err() {
         assert!(Instant::now() < deadline, "the registry did not start");
@@ -70,7 +86,11 @@ fn start_registry() -> Registry {
 fn auth_file(dir: &Path, addr: &str, password: &str) -> PathBuf {
     let token = nomad_build::ctmpl::base64(format!("{USER}:{password}").as_bytes());
     let path = dir.join("auth.json");
-    fs::write(&path, serde_json::json!({ "auths": { addr: { "auth": token } } }).to_string()).expect("auth");
+    fs::write(
+        &path,
+        serde_json::json!({ "auths": { addr: { "auth": token } } }).to_string(),
+    )
+    .expect("auth");
     path
 }
 
@@ -85,18 +105,31 @@ fn push_base_image(reg: &Registry, work: &Path) {
     let conf = work.join("base-storage.conf");
     fs::write(
         &conf,
-        format!("[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n", storage.display()),
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
+            storage.display()
+        ),
     )
     .expect("storage.conf");
     let auth = auth_file(work, &reg.addr, PASSWORD);
     let image = format!("{}/base/busybox:1", reg.addr);
     let buildah = || {
         let mut c = Command::new("buildah");
-        c.env("CONTAINERS_STORAGE_CONF", &conf).env("REGISTRY_AUTH_FILE", &auth);
+        c.env("CONTAINERS_STORAGE_CONF", &conf)
+            .env("REGISTRY_AUTH_FILE", &auth);
         c
     };
-    checked(buildah().args(["build", "--isolation=chroot", "--tag", &image]).arg(&ctx));
-    checked(buildah().args(["push", "--tls-verify=false", &image, &format!("docker://{image}")]));
+    checked(
+        buildah()
+            .args(["build", "--isolation=chroot", "--tag", &image])
+            .arg(&ctx),
+    );
+    checked(buildah().args([
+        "push",
+        "--tls-verify=false",
+        &image,
+        &format!("docker://{image}"),
+    ]));
 }
 
 /// A git repository with a Containerfile built on the base image and two pipelines.
@@ -114,7 +147,7 @@ fn fixture_repo(reg: &Registry, work: &Path) -> PathBuf {
     fs::write(repo.join("expected.txt"), WEIRD).expect("expected");
     fs::write(
         repo.join("check.sh"),
-        "set -eu\nprintf '%s' \"$WEIRD_ENV\" > /tmp/env.txt\ncmp /expected.txt /weird-arg.txt\ncmp /expected.txt /tmp/env.txt\necho \"build arg and env value arrived byte for byte\"\n",
+        "set -eu\ncmp /expected.txt /weird-arg.txt\nprintf '%s' \"$WEIRD_ENV\" | cmp /expected.txt -\necho \"build arg and env value arrived byte for byte\"\n",
     )
     .expect("check.sh");
     let hcl_weird = nomad_build::escape::hcl_quote(WEIRD);
@@ -122,7 +155,8 @@ fn fixture_repo(reg: &Registry, work: &Path) -> PathBuf {
         format!(
             r#"pipeline "{name}" {{
   vault {{
-    role = "ci"
+    role     = "ci"
+    audience = ["vault.io"]
   }}
 
   source {{
@@ -172,7 +206,15 @@ fn fixture_repo(reg: &Registry, work: &Path) -> PathBuf {
     let git = |args: &[&str]| checked(Command::new("git").current_dir(&repo).args(args));
     git(&["init", "-q"]);
     git(&["add", "."]);
-    git(&["-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-qm", "fixture"]);
+    git(&[
+        "-c",
+        "user.name=e2e",
+        "-c",
+        "user.email=e2e@example.com",
+        "commit",
+        "-qm",
+        "fixture",
+    ]);
     repo
 }
 
@@ -183,7 +225,13 @@ fn secrets(work: &Path, password: &str) -> PathBuf {
     path
 }
 
-fn local(repo: &Path, file: &str, run_id: &str, secrets: &Path, workdir: &Path) -> (i32, String, String) {
+fn local(
+    repo: &Path,
+    file: &str,
+    run_id: &str,
+    secrets: &Path,
+    workdir: &Path,
+) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nomad-build"))
         .current_dir(repo)
         .args(["local", file, "--run-id", run_id, "--secrets"])
@@ -193,7 +241,11 @@ fn local(repo: &Path, file: &str, run_id: &str, secrets: &Path, workdir: &Path) 
         .env("NO_COLOR", "1")
         .output()
         .expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn inspect_digest(reg: &Registry, work: &Path, image: &str) -> Option<String> {
@@ -226,7 +278,10 @@ fn files_outside_secrets(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn assert_no_secret(what: &str, bytes: &[u8]) {
     let needle = PASSWORD.as_bytes();
-    assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the registry password appears in {what}");
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "the registry password appears in {what}"
+    );
 }
 
 #[test]
@@ -234,7 +289,10 @@ fn local_runs_build_test_publish_against_a_real_registry() {
     for tool in ["buildah", "skopeo", "docker-registry", "htpasswd", "git"] {
         need(tool);
     }
-    assert!(Path::new("/bin/busybox").is_file(), "busybox-static is not installed");
+    assert!(
+        Path::new("/bin/busybox").is_file(),
+        "busybox-static is not installed"
+    );
     let reg = start_registry();
     let work = tempfile::tempdir().expect("tempdir");
     push_base_image(&reg, work.path());
@@ -245,16 +303,38 @@ fn local_runs_build_test_publish_against_a_real_registry() {
     let wd = work.path().join("run-ok");
     let (code, stdout, stderr) = local(&repo, "build.hcl", "ok1", &good, &wd);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("test/bytes | build arg and env value arrived byte for byte"), "{stdout}");
+    assert!(
+        stdout.contains("test/bytes | build arg and env value arrived byte for byte"),
+        "{stdout}"
+    );
     assert!(stdout.contains("build/checkout skipped"), "{stdout}");
-    let staging = inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-app:build-ok1", reg.addr)).expect("staging image pushed");
+    let staging = inspect_digest(
+        &reg,
+        work.path(),
+        &format!("{}/acme/e2e-app:build-ok1", reg.addr),
+    )
+    .expect("staging image pushed");
     for tag in ["v1.0.0", "latest"] {
-        let d = inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-app:{tag}", reg.addr));
-        assert_eq!(d.as_deref(), Some(staging.as_str()), "tag {tag} has the staging digest");
+        let d = inspect_digest(
+            &reg,
+            work.path(),
+            &format!("{}/acme/e2e-app:{tag}", reg.addr),
+        );
+        assert_eq!(
+            d.as_deref(),
+            Some(staging.as_str()),
+            "tag {tag} has the staging digest"
+        );
     }
     let summary = stdout.split("\n\n").last().expect("summary");
-    assert!(summary.starts_with("PHASE    TASK      STATUS   EXIT  DURATION\n"), "{summary}");
-    assert!(summary.contains("publish  publish   passed   0"), "{summary}");
+    assert!(
+        summary.starts_with("PHASE    TASK      STATUS   EXIT  DURATION\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("publish  publish   passed   0"),
+        "{summary}"
+    );
     // No secret in any output, nor in any file outside the secrets/ directories.
     assert_no_secret("stdout", stdout.as_bytes());
     assert_no_secret("stderr", stderr.as_bytes());
@@ -267,7 +347,10 @@ fn local_runs_build_test_publish_against_a_real_registry() {
         }
     }
     let auth_json = wd.join("build/build/build/secrets/auth.json");
-    assert!(auth_json.is_file(), "the build task's credentials were rendered into secrets/");
+    assert!(
+        auth_json.is_file(),
+        "the build task's credentials were rendered into secrets/"
+    );
 
     // 2. A failing test: its exit code comes back, publish does not run.
     let wd = work.path().join("run-fail");
@@ -275,9 +358,22 @@ fn local_runs_build_test_publish_against_a_real_registry() {
     assert_eq!(code, 7, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("test/broken | about to fail"), "{stdout}");
     let summary = stdout.split("\n\n").last().expect("summary");
-    assert!(summary.contains("test     broken    failed   7"), "{summary}");
-    assert!(summary.contains("publish  publish   not run  -"), "{summary}");
-    assert_eq!(inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-failing:v1.0.0", reg.addr)), None);
+    assert!(
+        summary.contains("test     broken    failed   7"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("publish  publish   not run  -"),
+        "{summary}"
+    );
+    assert_eq!(
+        inspect_digest(
+            &reg,
+            work.path(),
+            &format!("{}/acme/e2e-failing:v1.0.0", reg.addr)
+        ),
+        None
+    );
 
     // 3. A wrong registry password: a clear error, non-zero, nothing published.
     let bad = secrets(work.path(), "wrong-password");
@@ -285,8 +381,19 @@ fn local_runs_build_test_publish_against_a_real_registry() {
     let (code, stdout, stderr) = local(&repo, "build.hcl", "bad1", &bad, &wd);
     assert_ne!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("✗ build/build failed"), "{stdout}");
-    assert!(stdout.to_lowercase().contains("unauthorized") || stdout.contains("authentication required"), "{stdout}");
-    assert_eq!(inspect_digest(&reg, work.path(), &format!("{}/acme/e2e-app:build-bad1", reg.addr)), None);
+    assert!(
+        stdout.to_lowercase().contains("unauthorized")
+            || stdout.contains("authentication required"),
+        "{stdout}"
+    );
+    assert_eq!(
+        inspect_digest(
+            &reg,
+            work.path(),
+            &format!("{}/acme/e2e-app:build-bad1", reg.addr)
+        ),
+        None
+    );
     assert_no_secret("stdout", stdout.as_bytes());
 
     // 4. A secret the file lacks is reported before anything runs.

@@ -204,28 +204,81 @@ fn init_writes_a_valid_starter_and_never_overwrites() {
 fn templates_dir_overrides_by_name_and_rendered_jobs_are_still_checked() {
     let dir = common::root().join("examples/minimal");
     let tpl = tempfile::tempdir().expect("tempdir");
-    let checkout = fs::read_to_string(common::root().join("templates/checkout.sh.j2")).expect("template");
-    fs::write(tpl.path().join("checkout.sh.j2"), format!("{checkout}echo 'platform team was here'\n")).expect("write");
+    let checkout =
+        fs::read_to_string(common::root().join("templates/checkout.sh.j2")).expect("template");
+    fs::write(
+        tpl.path().join("checkout.sh.j2"),
+        format!("{checkout}echo 'platform team was here'\n"),
+    )
+    .expect("write");
     let tpl_s = tpl.path().to_str().expect("utf-8");
-    let (code, hcl, stderr) = common::run(&dir, &["render", "--phase", "build", "--run-id", "abc1234", "--templates", tpl_s]);
+    let (code, hcl, stderr) = common::run(
+        &dir,
+        &[
+            "render",
+            "--phase",
+            "build",
+            "--run-id",
+            "abc1234",
+            "--templates",
+            tpl_s,
+        ],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(hcl.contains("echo 'platform team was here'\\n"), "{hcl}");
 
     // A template that puts a `user` on the buildah task is refused, pointing into its output.
-    let build = fs::read_to_string(common::root().join("templates/build.nomad.hcl.j2")).expect("template");
-    let with_user = build.replacen("    task \"build\" {\n", "    task \"build\" {\n      user = \"build\"\n", 1);
+    let build =
+        fs::read_to_string(common::root().join("templates/build.nomad.hcl.j2")).expect("template");
+    let with_user = build.replacen(
+        "    task \"build\" {\n",
+        "    task \"build\" {\n      user = \"build\"\n",
+        1,
+    );
     assert_ne!(with_user, build);
     fs::write(tpl.path().join("build.nomad.hcl.j2"), with_user).expect("write");
-    let (code, stdout, stderr) = common::run(&dir, &["render", "--phase", "build", "--run-id", "abc1234", "--templates", tpl_s]);
+    let (code, stdout, stderr) = common::run(
+        &dir,
+        &[
+            "render",
+            "--phase",
+            "build",
+            "--run-id",
+            "abc1234",
+            "--templates",
+            tpl_s,
+        ],
+    );
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.starts_with("buildah-user\n"), "{stderr}");
-    assert!(stderr.contains("hello.build.nomad.hcl (rendered from "), "{stderr}");
+    assert!(
+        stderr.contains("hello.build.nomad.hcl (rendered from "),
+        "{stderr}"
+    );
 
     // A template that writes a field Nomad does not know is a diagnostic, not a silent drop.
-    let typo = build.replacen("      driver = \"docker\"\n", "      driver = \"docker\"\n      kill_timout = \"30s\"\n", 1);
+    let typo = build.replacen(
+        "      driver = \"docker\"\n",
+        "      driver = \"docker\"\n      kill_timout = \"30s\"\n",
+        1,
+    );
     fs::write(tpl.path().join("build.nomad.hcl.j2"), typo).expect("write");
-    let (code, _, stderr) = common::run(&dir, &["render", "--phase", "build", "--run-id", "abc1234", "--templates", tpl_s]);
+    let (code, _, stderr) = common::run(
+        &dir,
+        &[
+            "render",
+            "--phase",
+            "build",
+            "--run-id",
+            "abc1234",
+            "--templates",
+            tpl_s,
+        ],
+    );
     assert_eq!(code, 1);
     assert!(stderr.starts_with("template-unknown-field\n"), "{stderr}");
-    assert!(stderr.contains("kill_timeout"), "the closest field is suggested: {stderr}");
+    assert!(
+        stderr.contains("kill_timeout"),
+        "the closest field is suggested: {stderr}"
+    );
 }

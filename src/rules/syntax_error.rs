@@ -1,0 +1,29 @@
+//! `syntax-error`: checked in another stage; this file holds its declaration and docs.
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// That `build.hcl` and each `--var-file` parse as HCL native syntax. Checked by the loader
+    /// (`src/load.rs`), which parses with hcl-edit before anything else; it reports the first
+    /// syntax error of a file, where the parser stopped, and checks nothing else in that file.
+    ///
+    /// ## Why it matters
+    ///
+    /// Nothing can be decoded from a file that does not parse. The help line links the HCL native
+    /// syntax specification, which Nomad's own jobspec parser follows.
+    ///
+    /// ## Example
+    ///
+    /// ```hcl
+    /// pipeline "app" {
+    ///   image {
+    ///     repository = "registry.example.com/acme/app"
+    ///   build {}
+    /// }
+    /// ```
+    SyntaxError {
+        id: "syntax-error",
+        severity: Error,
+        summary: "the file, or a `--var-file`, is not valid HCL syntax",
+    }
+}

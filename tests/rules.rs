@@ -1,0 +1,440 @@
+//! The rule catalogue against the rest of the repository: `docs/rules.md` is generated from it,
+//! every rule id the code reports is in it and every rule in it is reported somewhere, every
+//! rule has a fixture (or a named test) that triggers it, and the clean inputs trigger none.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use nomad_build::rules;
+
+/// Rules that no fixture or CLI case can trigger, and the test that does instead: (rule id,
+/// file holding the test, text that must occur in that file's tests, why).
+const COVERED_ELSEWHERE: &[(&str, &str, &str, &str)] = &[
+    (
+        "buildah-user",
+        "tests/render_cli.rs",
+        "stderr.starts_with(\"buildah-user\\n\")",
+        "checked on the rendered job; only a `--templates` override can add a `user`, and \
+         fixtures run `validate`, which takes no templates",
+    ),
+    (
+        "duplicate-attribute",
+        "src/rules/mod.rs",
+        "\"duplicate-attribute\" => syntax_error::RULE.id",
+        "hcl-edit refuses a repeated attribute while parsing, so a file reports `syntax-error`",
+    ),
+    (
+        "forbidden-job-field",
+        "src/rules/mod.rs",
+        "\"forbidden-job-field\" => template_unknown_field::RULE.id",
+        "documentation only: the job model cannot hold `Stop` or `policies`",
+    ),
+    (
+        "missing-run-id",
+        "tests/render_cli.rs",
+        "\"missing-run-id\"",
+        "`validate` uses a placeholder run id; only `render` outside a git repository needs one",
+    ),
+    (
+        "missing-source",
+        "tests/render_cli.rs",
+        "\"missing-source",
+        "fixtures live in this repository, whose `origin` remote differs between clones",
+    ),
+    (
+        "template-duplicate-field",
+        "src/nomad/jobspec.rs",
+        "RULE_DUPLICATE",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-error",
+        "tests/rules.rs",
+        "fn template_error_points_into_the_template",
+        "needs a `--templates` override",
+    ),
+    (
+        "template-ignored-field",
+        "src/nomad/jobspec.rs",
+        "RULE_IGNORED",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-invalid-duration",
+        "src/nomad/jobspec.rs",
+        "RULE_DURATION",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-invalid-label",
+        "src/nomad/jobspec.rs",
+        "RULE_LABEL",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-missing-field",
+        "src/nomad/jobspec.rs",
+        "RULE_MISSING",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-output-syntax",
+        "src/nomad/jobspec.rs",
+        "RULE_SYNTAX",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-type-mismatch",
+        "src/nomad/jobspec.rs",
+        "RULE_TYPE",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "template-unknown-field",
+        "src/nomad/jobspec.rs",
+        "RULE_UNKNOWN",
+        "the embedded templates cannot produce it; the decoder's tests feed it rendered text",
+    ),
+    (
+        "templates-unreadable",
+        "tests/rules.rs",
+        "fn templates_unreadable_is_reported",
+        "needs `render --templates`",
+    ),
+];
+
+/// Rules that a clean input triggers on purpose: (input directory, rule id, why).
+const EXPECTED_IN_CLEAN: &[(&str, &str, &str)] = &[(
+    "tests/fixtures/ok-no-credentials",
+    "unprivileged-buildah",
+    "the fixture snapshots the unprivileged build task (`cap_add`, `security_opt`) that this \
+     warning is about",
+)];
+
+/// Rules documented in the catalogue that no code reports under their own id.
+const NOT_REPORTED: &[(&str, &str)] = &[(
+    "forbidden-job-field",
+    "the guarantee holds by construction; the decoder reports violations as \
+     `template-unknown-field` and `template-ignored-field`",
+)];
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every file below `dir` whose name ends with `ext`, sorted.
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(ext) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The text of a string literal starting right after its opening quote, if it is a plain
+/// kebab-case id.
+fn id_literal(rest: &str) -> Option<&str> {
+    let end = rest.find('"')?;
+    let s = &rest[..end];
+    let kebab = !s.is_empty()
+        && s.contains('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    kebab.then_some(s)
+}
+
+/// Rule ids reported by literal in `text`: the first argument of `Finding::error(`,
+/// `Finding::warning(`, `Finding::note(` and `.err(` calls (however the call is wrapped), the
+/// value of `const RULE_*: &str`, and every literal of a `let rule = ...;` statement.
+fn reported_ids(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for call in [
+        "Finding::error(",
+        "Finding::warning(",
+        "Finding::note(",
+        ".err(",
+    ] {
+        for (i, _) in text.match_indices(call) {
+            let rest = text[i + call.len()..].trim_start();
+            if let Some(id) = rest.strip_prefix('"').and_then(id_literal) {
+                out.insert(id.to_owned());
+            }
+        }
+    }
+    for (i, _) in text.match_indices("const RULE_") {
+        let line = text[i..].lines().next().unwrap_or_default();
+        if let Some(q) = line.find(": &str = \"") {
+            if let Some(id) = id_literal(&line[q + ": &str = \"".len()..]) {
+                out.insert(id.to_owned());
+            }
+        }
+    }
+    for (i, _) in text.match_indices("let rule = ") {
+        let stmt = text[i..].split(';').next().unwrap_or_default();
+        for (j, _) in stmt.match_indices('"') {
+            if let Some(id) = id_literal(&stmt[j + 1..]) {
+                out.insert(id.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The rule ids printed as diagnostic headers (miette prints the id on a line of its own).
+fn headers(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|l| rules::get(l).is_some())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn docs_are_generated_from_the_registry() {
+    let path = common::root().join("docs/rules.md");
+    let want = rules::markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("docs/")).expect("mkdir docs");
+        std::fs::write(&path, &want).expect("write docs/rules.md");
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/rules.md is out of date: run `UPDATE_DOCS=1 cargo test --test rules`"
+    );
+}
+
+#[test]
+fn every_reported_id_is_a_rule_and_every_rule_is_reported() {
+    let src = common::root().join("src");
+    let rules_dir = src.join("rules");
+    let mut reported: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut outside_rules = String::new();
+    for path in files(&src, ".rs") {
+        let whole = read(&path);
+        // Unit tests may make up ids to test unknown-rule handling; only shipped code counts.
+        let text = whole
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let rel = path
+            .strip_prefix(common::root())
+            .expect("below root")
+            .to_owned();
+        if path.starts_with(&rules_dir) {
+            // Rule files report through their typed `RULE`, never by literal.
+            let literal = reported_ids(&text);
+            assert!(
+                literal.is_empty(),
+                "{}: reports {literal:?} by literal",
+                rel.display()
+            );
+            let stem = path
+                .file_stem()
+                .expect("stem")
+                .to_string_lossy()
+                .into_owned();
+            if stem == "mod" {
+                continue;
+            }
+            let id = stem.replace('_', "-");
+            let rule = rules::get(&id)
+                .unwrap_or_else(|| panic!("{}: no rule `{id}` in the registry", rel.display()));
+            assert!(
+                text.contains(&format!("id: \"{}\",", rule.id)),
+                "{}: declares another id",
+                rel.display()
+            );
+            if text.contains("pub(super) fn check(")
+                || text.contains("pub(super) fn check_rendered(")
+            {
+                reported.insert(id, rel);
+            }
+        } else {
+            for id in reported_ids(&text) {
+                assert!(
+                    rules::get(&id).is_some(),
+                    "{}: reports `{id}`, which is not in src/rules/",
+                    rel.display()
+                );
+                reported.entry(id).or_insert_with(|| rel.clone());
+            }
+            outside_rules.push_str(&text);
+        }
+    }
+    for r in rules::all() {
+        let documented_only = NOT_REPORTED.iter().any(|(id, _)| *id == r.id);
+        assert_eq!(
+            reported.contains_key(r.id),
+            !documented_only,
+            "`{}`: reported in src/ (or listed in NOT_REPORTED, not both)",
+            r.id
+        );
+    }
+    // The checks of the rules module run where the pipeline calls them.
+    assert!(outside_rules.contains("rules::check(l)") || outside_rules.contains("rules::check(&"));
+    assert!(
+        outside_rules.contains("rules::check_rendered("),
+        "`rules::check_rendered` is never called, so `buildah-user` is never reported"
+    );
+}
+
+#[test]
+fn every_rule_has_a_fixture_that_triggers_it() {
+    let root = common::root();
+    let mut seen = String::new();
+    for path in files(&root.join("tests/snapshots"), ".snap")
+        .into_iter()
+        .chain(files(&root.join("tests/cmd"), ".toml"))
+    {
+        seen.push_str(&read(&path));
+        seen.push('\n');
+    }
+    let covered = headers(&seen);
+    let mut missing = Vec::new();
+    for r in rules::all() {
+        match COVERED_ELSEWHERE.iter().find(|(id, ..)| *id == r.id) {
+            Some((_, file, needle, why)) => {
+                let text = read(&root.join(file));
+                let tests = if file.starts_with("src/") {
+                    text.split("#[cfg(test)]")
+                        .skip(1)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                } else {
+                    text
+                };
+                // A test function is named with its parentheses, so the needle here does not
+                // match itself.
+                let needle = match needle.starts_with("fn ") {
+                    true => format!("{needle}()"),
+                    false => (*needle).to_owned(),
+                };
+                assert!(
+                    tests.contains(&needle),
+                    "`{}` ({why}) should be covered by `{needle}` in the tests of {file}",
+                    r.id
+                );
+            }
+            None if covered.contains(r.id) => {}
+            None => missing.push(r.id),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no fixture triggers {missing:?}: add tests/fixtures/err-<id>/ or warn-<id>/"
+    );
+    for (id, ..) in COVERED_ELSEWHERE {
+        assert!(
+            rules::get(id).is_some(),
+            "COVERED_ELSEWHERE names unknown `{id}`"
+        );
+    }
+}
+
+#[test]
+fn clean_inputs_trigger_no_rule() {
+    let root = common::root();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for parent in ["tests/fixtures", "examples"] {
+        for e in std::fs::read_dir(root.join(parent)).expect("dir") {
+            let p = e.expect("entry").path();
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            let clean = parent == "examples" || name.starts_with("ok-");
+            if clean && p.join("build.hcl").is_file() {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.sort();
+    assert!(dirs.len() >= 6, "{dirs:?}");
+    let mut problems = Vec::new();
+    for dir in &dirs {
+        let rel = dir
+            .strip_prefix(&root)
+            .expect("below root")
+            .to_string_lossy()
+            .into_owned();
+        let extra = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
+        let mut args = vec!["validate", "build.hcl"];
+        args.extend(extra.split_whitespace());
+        let (code, _, stderr) = common::run(dir, &args);
+        let expected: BTreeSet<String> = EXPECTED_IN_CLEAN
+            .iter()
+            .filter(|(d, ..)| *d == rel)
+            .map(|(_, id, _)| (*id).to_owned())
+            .collect();
+        let found = headers(&stderr);
+        if code != 0 || found != expected {
+            problems.push(format!(
+                "{rel}: exit {code}, expected {expected:?}\n{stderr}"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A render of `examples/minimal` with `--templates dir`; returns (exit code, stderr).
+fn render_with_templates(dir: &Path) -> (i32, String) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (code, _, stderr) = common::run(
+        &common::root().join("examples/minimal"),
+        &[
+            "render",
+            "build.hcl",
+            "--run-id",
+            "3f2a1c9",
+            "-o",
+            out.path().to_str().expect("utf-8"),
+            "--templates",
+            dir.to_str().expect("utf-8"),
+        ],
+    );
+    (code, stderr)
+}
+
+#[test]
+fn templates_unreadable_is_reported() {
+    let missing = tempfile::tempdir().expect("tempdir").path().join("nowhere");
+    let (code, stderr) = render_with_templates(&missing);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("templates-unreadable\n"), "{stderr}");
+}
+
+#[test]
+fn template_error_points_into_the_template() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("build.nomad.hcl.j2"),
+        "job {= job.nmae | hcl =} {\n}\n",
+    )
+    .expect("write template");
+    let (code, stderr) = render_with_templates(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("template-error\n"), "{stderr}");
+    assert!(stderr.contains("build.nomad.hcl.j2:1:"), "{stderr}");
+}
+
+#[test]
+fn reported_ids_finds_wrapped_calls_consts_and_rule_variables() {
+    let text = "Finding::error(\n    \"a-b\",\n    file,\n)\n\
+                Finding::note(rule, f, s, \"not-this\")\n\
+                self.err(RULE_X, s, m)\n\
+                pub const RULE_X: &str = \"c-d\";\n\
+                let rule = if k { \"e-f\" } else { \"g-h\" };\n\
+                assert_eq!(f.rule, \"i-j\");\n";
+    let ids: Vec<String> = reported_ids(text).into_iter().collect();
+    assert_eq!(ids, ["a-b", "c-d", "e-f", "g-h"]);
+}
