@@ -617,6 +617,43 @@ fn cmd_validate(a: &ValidateArgs, color: Color) -> u8 {
     u8::from(failed)
 }
 
+/// Reads and compiles the file of `render` or `local`, printing its diagnostics. `Err` holds
+/// the number of compile errors, or `None` when the file or templates could not be read.
+fn compile_command(
+    file: &Path,
+    stdin_name: Option<&str>,
+    vars: &VarArgs,
+    run_id: Option<String>,
+    templates_dir: Option<&Path>,
+    color: Color,
+) -> Result<Compiled, Option<usize>> {
+    let mut sources = Sources::default();
+    let (name, text) = match load::read_input(file, stdin_name) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", file.display());
+            return Err(None);
+        }
+    };
+    let id = sources.add(name, text);
+    let opts = CompileOptions {
+        vars: var_inputs(vars),
+        run_id,
+        ..Default::default()
+    };
+    let templates = match templates(templates_dir, &mut sources) {
+        Ok(t) => t,
+        Err(f) => {
+            report(&mut vec![*f], &sources, color);
+            return Err(None);
+        }
+    };
+    let renderer = Renderer::new(&templates);
+    let (compiled, mut findings) = compile(&mut sources, id, file, &opts, &renderer);
+    let (errors, _) = report(&mut findings, &sources, color);
+    compiled.filter(|_| errors == 0).ok_or(Some(errors.max(1)))
+}
+
 fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
     let format = a.format.unwrap_or(if a.out_dir.is_some() {
         Format::Both
@@ -629,39 +666,21 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
             "pick `--format hcl` or `--format json` for standard output",
         );
     }
-    let mut sources = Sources::default();
-    let (name, text) = match load::read_input(&a.file, a.stdin_filename.as_deref()) {
-        Ok(x) => x,
-        Err(e) => {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: cannot read `{}`: {e}", a.file.display());
+    let compiled = match compile_command(
+        &a.file,
+        a.stdin_filename.as_deref(),
+        &a.vars,
+        a.run_id.clone(),
+        a.templates.as_deref(),
+        color,
+    ) {
+        Ok(c) => c,
+        Err(errors) => {
+            if let Some(n) = errors {
+                eprintln!("failed: {}; nothing was written", plural(n, "error"));
+            }
             return 1;
         }
-    };
-    let id = sources.add(name, text);
-    let opts = CompileOptions {
-        vars: var_inputs(&a.vars),
-        run_id: a.run_id.clone(),
-        ..Default::default()
-    };
-    let templates = match templates(a.templates.as_deref(), &mut sources) {
-        Ok(t) => t,
-        Err(f) => {
-            report(&mut vec![*f], &sources, color);
-            return 1;
-        }
-    };
-    let renderer = Renderer::new(&templates);
-    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts, &renderer);
-    let (errors, _) = report(&mut findings, &sources, color);
-    let Some(compiled) = compiled.filter(|_| errors == 0) else {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "failed: {}; nothing was written",
-            plural(errors, "error")
-        );
-        return 1;
     };
     let declared: Vec<&str> = compiled.phases.iter().map(|r| r.phase).collect();
     let mut selected: Vec<&Rendered> = Vec::new();
@@ -751,33 +770,21 @@ fn cmd_render(a: &RenderArgs, color: Color) -> u8 {
 }
 
 fn cmd_local(a: &LocalArgs, color: Color) -> u8 {
-    let mut sources = Sources::default();
-    let (name, text) = match load::read_input(&a.file, None) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", a.file.display());
+    let compiled = match compile_command(
+        &a.file,
+        None,
+        &a.vars,
+        a.run_id.clone(),
+        a.templates.as_deref(),
+        color,
+    ) {
+        Ok(c) => c,
+        Err(errors) => {
+            if let Some(n) = errors {
+                eprintln!("failed: {}; nothing was run", plural(n, "error"));
+            }
             return 1;
         }
-    };
-    let id = sources.add(name, text);
-    let opts = CompileOptions {
-        vars: var_inputs(&a.vars),
-        run_id: a.run_id.clone(),
-        ..Default::default()
-    };
-    let templates = match templates(a.templates.as_deref(), &mut sources) {
-        Ok(t) => t,
-        Err(f) => {
-            report(&mut vec![*f], &sources, color);
-            return 1;
-        }
-    };
-    let renderer = Renderer::new(&templates);
-    let (compiled, mut findings) = compile(&mut sources, id, &a.file, &opts, &renderer);
-    let (errors, _) = report(&mut findings, &sources, color);
-    let Some(compiled) = compiled.filter(|_| errors == 0) else {
-        eprintln!("failed: {}; nothing was run", plural(errors, "error"));
-        return 1;
     };
     let mut phases: Vec<&str> = Vec::new();
     for p in &a.phase {
