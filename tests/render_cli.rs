@@ -231,8 +231,8 @@ fn templates_dir_overrides_by_name_and_rendered_jobs_are_still_checked() {
     let build =
         fs::read_to_string(common::root().join("templates/build.nomad.hcl.j2")).expect("template");
     let with_user = build.replacen(
-        "    task \"build\" {\n",
-        "    task \"build\" {\n      user = \"build\"\n",
+        "    task {= names.build | hcl =} {\n",
+        "    task {= names.build | hcl =} {\n      user = \"build\"\n",
         1,
     );
     assert_ne!(with_user, build);

@@ -51,14 +51,14 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
     for s in sups.iter().filter(|s| !s.used) {
         let scope = if s.file_wide { "this file" } else { "its line" };
         problems.push(
-            Finding::warning(
-                "unused-suppression",
-                file,
-                s.span.clone(),
-                format!("`{}` is not reported on {scope}", s.rule),
-            )
-            .label("this suppression silences nothing")
-            .help("remove the comment"),
+            super::unused_suppression::RULE
+                .finding(
+                    file,
+                    s.span.clone(),
+                    format!("`{}` is not reported on {scope}", s.rule),
+                )
+                .label("this suppression silences nothing")
+                .help("remove the comment"),
         );
     }
     findings.append(&mut problems);
@@ -99,29 +99,21 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
         }
         if reason.is_empty() {
             problems.push(
-                Finding::error(
-                    "invalid-suppression",
-                    file,
-                    at,
-                    format!("suppression of `{rule}` gives no reason"),
-                )
-                .label("no reason")
-                .help(format!(
-                    "write `# {MARK}{} {rule} -- <why this is fine here>`",
-                    if file_wide { "-file" } else { "" }
-                )),
+                super::invalid_suppression::RULE
+                    .finding(file, at, format!("suppression of `{rule}` gives no reason"))
+                    .label("no reason")
+                    .help(format!(
+                        "write `# {MARK}{} {rule} -- <why this is fine here>`",
+                        if file_wide { "-file" } else { "" }
+                    )),
             );
             continue;
         }
         match crate::rules::get(rule) {
             None => {
-                let mut f = Finding::error(
-                    "invalid-suppression",
-                    file,
-                    at,
-                    format!("unknown rule `{rule}`"),
-                )
-                .label("no such rule");
+                let mut f = super::invalid_suppression::RULE
+                    .finding(file, at, format!("unknown rule `{rule}`"))
+                    .label("no such rule");
                 if let Some(c) =
                     crate::diag::closest(rule, crate::rules::all().iter().map(|r| r.id))
                 {
@@ -134,14 +126,14 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
             }
             Some(r) if r.severity == Severity::Error => {
                 problems.push(
-                    Finding::error(
-                        "invalid-suppression",
-                        file,
-                        at,
-                        format!("`{rule}` is an error and cannot be silenced"),
-                    )
-                    .label("errors cannot be suppressed")
-                    .help("an error means the jobs would be wrong; fix the file instead"),
+                    super::invalid_suppression::RULE
+                        .finding(
+                            file,
+                            at,
+                            format!("`{rule}` is an error and cannot be silenced"),
+                        )
+                        .label("errors cannot be suppressed")
+                        .help("an error means the jobs would be wrong; fix the file instead"),
                 );
                 continue;
             }
@@ -161,14 +153,10 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
 }
 
 fn malformed(file: FileId, at: Range<usize>, label: &str) -> Finding {
-    Finding::error(
-        "invalid-suppression",
-        file,
-        at,
-        "malformed suppression comment",
-    )
-    .label(label.to_owned())
-    .help(format!("write `# {MARK} <rule-id> -- <reason>`"))
+    super::invalid_suppression::RULE
+        .finding(file, at, "malformed suppression comment")
+        .label(label.to_owned())
+        .help(format!("write `# {MARK} <rule-id> -- <reason>`"))
 }
 
 /// Byte offset of a `#` or `//` comment on this line, outside string literals.
