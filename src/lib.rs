@@ -18,7 +18,6 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod config;
-pub mod ctmpl;
 pub mod diag;
 pub mod emit;
 pub mod escape;

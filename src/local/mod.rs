@@ -4,10 +4,12 @@
 //! not a re-implementation): each task gets a directory laid out like a Nomad allocation
 //! (`alloc/`, `<task>/local`, `<task>/secrets`) and the `NOMAD_*` variables Nomad would set;
 //! task `config` strings go through the same `${...}` interpolation pass as on a Nomad client;
-//! credential templates are rendered from `--secrets` by [`crate::ctmpl`], as consul-template
+//! credential templates are rendered from `--secrets` by [`ctmpl`], as consul-template
 //! would render them from Vault. Script tasks (`checkout`, `build`, `publish`) run their
 //! `sh -c` script with the host's git, buildah and skopeo; test tasks run their command inside
 //! their image with `buildah from` + `buildah run`.
+
+pub mod ctmpl;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -19,7 +21,6 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::compile::Compiled;
-use crate::ctmpl;
 use crate::nomad::model::{Job, Task, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::plan::GitInfo;
@@ -578,7 +579,7 @@ impl TaskCtx<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let host = reference::parse(image).map(|r| r.host).unwrap_or_default();
-            let token = crate::ctmpl::base64(format!("{user}:{pass}").as_bytes());
+            let token = ctmpl::base64(format!("{user}:{pass}").as_bytes());
             let file = secrets.join("pull-auth.json");
             let body = serde_json::json!({ "auths": { host: { "auth": token } } }).to_string();
             if let Err(e) = write_private(&file, &body, Some("0400")) {
