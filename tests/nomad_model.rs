@@ -735,5 +735,8 @@ fn release_schemas_differ_where_nomad_added_fields() {
         "{}/schemas/nomad/job-v2.0.5.schema.json",
         env!("CARGO_MANIFEST_DIR")
     ));
-    assert_eq!(main["$defs"], latest["$defs"], "v2.0.5 and main have the same job API");
+    assert_eq!(
+        main["$defs"], latest["$defs"],
+        "v2.0.5 and main have the same job API"
+    );
 }
