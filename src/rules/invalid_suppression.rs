@@ -6,8 +6,8 @@ declare_rule! {
     /// That every suppression comment, `# nomad-build:ignore <rule-id> -- <reason>` (one finding,
     /// on its line or the next) or `# nomad-build:ignore-file <rule-id> -- <reason>` (the whole
     /// file), names exactly one rule of this catalogue, gives a reason after `--`, and names a
-    /// warning or a note: errors cannot be silenced. Checked by the suppression pass
-    /// (`src/suppress.rs`) after validation.
+    /// warning or a note: errors cannot be silenced. Checked by the suppression pass after
+    /// validation.
     ///
     /// ## Why it matters
     ///
