@@ -18,6 +18,7 @@ use crate::phase::Phase;
 use crate::plan::{self, GitInfo, PlanOptions};
 use crate::render::{Rendered, Renderer, Templates};
 use crate::rules;
+use crate::target::NomadVersion;
 
 /// What a compile needs besides the file.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,8 @@ pub struct CompileOptions {
     /// How the command is called (`nomad-build render`), shown when no run id can be found and
     /// the invocation is unknown.
     pub command: &'static str,
+    /// The Nomad release the jobs must run on (the oldest one; [`crate::target::DEFAULT`]).
+    pub target: NomadVersion,
 }
 
 /// The result of compiling one file: every rendered phase when there is no error.
@@ -166,6 +169,7 @@ pub fn compile(
         run_id,
         source_sha256,
         git,
+        target: opts.target,
     };
     let ctxs = match plan::plan(&loaded, &popts) {
         Ok(c) => c,

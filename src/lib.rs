@@ -10,9 +10,9 @@
 //! 5. decode ([`nomad`]: the jobspec into the typed API model, checked against Nomad's rules);
 //! 6. emit ([`emit`]: HCL or JSON, on standard output, atomic files or `--check`).
 //!
-//! [`diag`] holds findings and their formats; [`commands`] are thin layers over the library,
-//! one file a command, with [`cli`] their argument types; [`local`] runs compiled jobs on this
-//! machine.
+//! [`target`] is the Nomad release the jobs are compiled for; [`diag`] holds findings and their
+//! formats; [`commands`] are thin layers over the library, one file a command, with [`cli`]
+//! their argument types; [`local`] runs compiled jobs on this machine.
 
 pub mod cli;
 pub mod commands;
@@ -31,3 +31,4 @@ pub mod reference;
 pub mod render;
 pub mod rules;
 pub mod schema;
+pub mod target;

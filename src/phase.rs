@@ -62,6 +62,11 @@ pub enum Role {
     Test,
     /// Copies the staging image to its tags with skopeo (script task).
     Publish,
+    /// Prestart sidecar that enforces the group's `timeout` on Nomad releases without
+    /// `max_run_duration` (before 2.0.3): it sleeps for the timeout and then exits 124, and
+    /// Nomad kills its siblings (`TaskSiblingFailed`); when the main task ends first, Nomad
+    /// stops it (`TaskMainDead`). Script task.
+    Watchdog,
 }
 
 impl Role {
@@ -97,5 +102,10 @@ mod tests {
             "\"publish\""
         );
         assert!(Role::Checkout.is_script() && !Role::Test.is_script());
+        assert!(Role::Watchdog.is_script());
+        assert_eq!(
+            serde_json::to_string(&Role::Watchdog).unwrap(),
+            "\"watchdog\""
+        );
     }
 }

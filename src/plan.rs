@@ -12,8 +12,10 @@ use serde::Serialize;
 use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
 use crate::diag::Finding;
 use crate::load::Loaded;
+use crate::nomad::jobspec::parse_duration;
 use crate::phase::{Phase, PlannedTask, Role};
 use crate::reference;
+use crate::target::NomadVersion;
 
 /// Default images; pinned so that a build is reproducible.
 pub const DEFAULT_BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.37.3";
@@ -77,6 +79,8 @@ pub struct PlanOptions {
     pub source_sha256: String,
     /// Facts about the surrounding git repository.
     pub git: GitInfo,
+    /// The Nomad release the jobs must run on.
+    pub target: NomadVersion,
 }
 
 /// A Vault KV v2 secret with a user name and password, and what it unlocks.
@@ -192,8 +196,25 @@ pub struct BuildCtx {
     pub insecure_push: bool,
     /// Resources.
     pub resources: ResourcesCtx,
-    /// Go duration.
+    /// Go duration, as written.
     pub timeout: Option<String>,
+    /// The group's `max_run_duration`: the timeout, when the target has the field.
+    pub max_run_duration: Option<String>,
+    /// The watchdog task that enforces the timeout when the target lacks `max_run_duration`.
+    pub watchdog: Option<WatchdogCtx>,
+}
+
+/// The watchdog task of a group whose `timeout` the target cannot enforce with
+/// `max_run_duration` (before Nomad 2.0.3): a prestart sidecar that sleeps for the timeout
+/// and exits 124, so that Nomad kills the group's other tasks (`TaskSiblingFailed`).
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchdogCtx {
+    /// Image with `sh` and `sleep`: the checkout task's, which every pipeline already pulls.
+    pub image: String,
+    /// The timeout as written (for messages).
+    pub timeout: String,
+    /// The timeout in whole seconds, rounded up (what `sleep` takes everywhere).
+    pub seconds: u64,
 }
 
 /// One test group.
@@ -211,8 +232,12 @@ pub struct TestCtx {
     pub env: Vec<(String, String)>,
     /// Resources.
     pub resources: ResourcesCtx,
-    /// Go duration.
+    /// Go duration, as written.
     pub timeout: Option<String>,
+    /// The group's `max_run_duration`: the timeout, when the target has the field.
+    pub max_run_duration: Option<String>,
+    /// The watchdog task that enforces the timeout when the target lacks `max_run_duration`.
+    pub watchdog: Option<WatchdogCtx>,
     /// Clone the source first.
     pub checkout: bool,
 }
@@ -248,11 +273,40 @@ pub struct VaultCtx {
     pub audience: Option<Vec<String>>,
 }
 
+/// The Nomad release the jobs are compiled for, as the templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetCtx {
+    /// `major.minor.patch`.
+    pub version: NomadVersion,
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+    /// Patch release.
+    pub patch: u32,
+    /// Whether task groups have `max_run_duration` (2.0.3 and later).
+    pub has_max_run_duration: bool,
+}
+
+impl From<NomadVersion> for TargetCtx {
+    fn from(v: NomadVersion) -> Self {
+        TargetCtx {
+            version: v,
+            major: v.major,
+            minor: v.minor,
+            patch: v.patch,
+            has_max_run_duration: v.has_max_run_duration(),
+        }
+    }
+}
+
 /// Everything one phase's templates see.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseCtx {
     /// nomad-build's version.
     pub version: &'static str,
+    /// The Nomad release the jobs must run on.
+    pub target: TargetCtx,
     /// Pipeline name.
     pub pipeline: String,
     /// The phase.
@@ -290,6 +344,8 @@ pub struct TaskNames {
     pub build: &'static str,
     /// The skopeo task (and its group).
     pub publish: &'static str,
+    /// The task that enforces a group's timeout before Nomad 2.0.3.
+    pub watchdog: &'static str,
 }
 
 /// The task names of every phase's job.
@@ -297,6 +353,7 @@ pub const TASK_NAMES: TaskNames = TaskNames {
     checkout: "checkout",
     build: "build",
     publish: "publish",
+    watchdog: "watchdog",
 };
 
 /// The phases this pipeline declares, in run order.
@@ -311,8 +368,8 @@ pub fn declared_phases(p: &Pipeline) -> Vec<Phase> {
         .collect()
 }
 
-/// The tasks of `phase`'s job, group by group.
-fn planned_tasks(phase: Phase, tests: &[TestCtx]) -> Vec<PlannedTask> {
+/// The tasks of `phase`'s job, group by group, in job order.
+pub fn planned_tasks(phase: Phase, build: &BuildCtx, tests: &[TestCtx]) -> Vec<PlannedTask> {
     let n = &TASK_NAMES;
     let task = |group: &str, task: &str, role| PlannedTask {
         group: group.to_owned(),
@@ -320,23 +377,98 @@ fn planned_tasks(phase: Phase, tests: &[TestCtx]) -> Vec<PlannedTask> {
         role,
     };
     match phase {
-        Phase::Build => vec![
-            task(n.build, n.checkout, Role::Checkout),
-            task(n.build, n.build, Role::Build),
-        ],
+        Phase::Build => {
+            let mut tasks = vec![task(n.build, n.checkout, Role::Checkout)];
+            if build.watchdog.is_some() {
+                tasks.push(task(n.build, n.watchdog, Role::Watchdog));
+            }
+            tasks.push(task(n.build, n.build, Role::Build));
+            tasks
+        }
         Phase::Test => tests
             .iter()
             .flat_map(|t| {
                 let checkout = t
                     .checkout
                     .then(|| task(&t.name, n.checkout, Role::Checkout));
+                let watchdog = t
+                    .watchdog
+                    .as_ref()
+                    .map(|_| task(&t.name, n.watchdog, Role::Watchdog));
                 checkout
                     .into_iter()
+                    .chain(watchdog)
                     .chain([task(&t.name, &t.name, Role::Test)])
             })
             .collect(),
         Phase::Publish => vec![task(n.publish, n.publish, Role::Publish)],
     }
+}
+
+/// How a group's `timeout` is enforced on `target`: its `max_run_duration` from Nomad 2.0.3,
+/// a watchdog task in `image` before.
+fn enforce_timeout(
+    timeout: Option<&String>,
+    target: NomadVersion,
+    image: &str,
+) -> (Option<String>, Option<WatchdogCtx>) {
+    let Some(timeout) = timeout else {
+        return (None, None);
+    };
+    if target.has_max_run_duration() {
+        return (Some(timeout.clone()), None);
+    }
+    // The check stage refused a timeout that is not a positive duration.
+    let ns = u64::try_from(parse_duration(timeout).unwrap_or(1)).unwrap_or(1);
+    let watchdog = WatchdogCtx {
+        image: image.to_owned(),
+        timeout: timeout.clone(),
+        seconds: ns.div_ceil(1_000_000_000).max(1),
+    };
+    (None, Some(watchdog))
+}
+
+/// Two tasks with one name in a group, which Nomad refuses (`TaskGroup.Validate`: "Task 2
+/// redefines 'checkout' from task 1"): a test named like a task the plan adds to its group.
+fn duplicate_tasks(loaded: &Loaded, ptr: &str, tests: &[TestCtx]) -> Vec<Finding> {
+    let rule = &crate::rules::duplicate_task_name::RULE;
+    let n = &TASK_NAMES;
+    let mut out = Vec::new();
+    for t in tests {
+        let at = crate::eval::child(&format!("{ptr}/test"), &t.name);
+        let header = loaded.key_span(&at);
+        if t.checkout && t.name == n.checkout {
+            out.push(
+                rule.finding(
+                    loaded.file,
+                    header.clone(),
+                    format!("test `{}` is named like the task that clones its source", t.name),
+                )
+                .label("its group also gets the task `checkout`")
+                .also(loaded.span(&format!("{at}/checkout")), "because of this")
+                .help("rename the test: Nomad refuses a group with two tasks of one name"),
+            );
+        }
+        if t.watchdog.is_some() && t.name == n.watchdog {
+            out.push(
+                rule.finding(
+                    loaded.file,
+                    header,
+                    format!(
+                        "test `{}` is named like the task that enforces its timeout",
+                        t.name
+                    ),
+                )
+                .label("its group also gets the task `watchdog`")
+                .also(
+                    loaded.span(&format!("{at}/timeout")),
+                    "enforced by a `watchdog` task before Nomad 2.0.3",
+                )
+                .help("rename the test: Nomad refuses a group with two tasks of one name"),
+            );
+        }
+    }
+    out
 }
 
 fn secret(c: &Credentials, host: &str) -> Secret {
@@ -419,6 +551,8 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         .collect();
     let b = &p.build;
     let build_res = b.resources.unwrap_or_default();
+    let (max_run_duration, watchdog) =
+        enforce_timeout(b.timeout.as_ref(), opts.target, &checkout.image);
     let build = BuildCtx {
         builder_image: b
             .builder_image
@@ -460,6 +594,8 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             disk: build_res.disk.unwrap_or(4096),
         },
         timeout: b.timeout.clone(),
+        max_run_duration,
+        watchdog,
     };
     let tests: Vec<TestCtx> = p
         .test
@@ -467,6 +603,8 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         .map(|(tname, t)| {
             let image = t.image.clone().unwrap_or_else(|| staging_image.clone());
             let r = t.resources.unwrap_or_default();
+            let (max_run_duration, watchdog) =
+                enforce_timeout(t.timeout.as_ref(), opts.target, &checkout.image);
             TestCtx {
                 name: tname.clone(),
                 pull_secret: registry(p, &host_of(&image)).secret,
@@ -479,10 +617,16 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
                     disk: r.disk.unwrap_or(1024),
                 },
                 timeout: t.timeout.clone(),
+                max_run_duration,
+                watchdog,
                 checkout: t.checkout,
             }
         })
         .collect();
+    let duplicates = duplicate_tasks(loaded, &ptr, &tests);
+    if !duplicates.is_empty() {
+        return Err(duplicates);
+    }
     let publish = p.publish.as_ref().map(|pb| {
         let mut targets = Vec::new();
         let mut repos = vec![p.image.repository.clone()];
@@ -561,10 +705,11 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         .into_iter()
         .map(|phase| PhaseCtx {
             version: env!("CARGO_PKG_VERSION"),
+            target: opts.target.into(),
             pipeline: name.to_owned(),
             phase,
             names: TASK_NAMES,
-            tasks: planned_tasks(phase, &tests),
+            tasks: planned_tasks(phase, &build, &tests),
             run_id: opts.run_id.clone(),
             job: job_base(phase),
             staging_image: staging_image.clone(),

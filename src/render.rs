@@ -49,6 +49,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("build.sh.j2", include_str!("../templates/build.sh.j2")),
     ("publish.sh.j2", include_str!("../templates/publish.sh.j2")),
     (
+        "watchdog.sh.j2",
+        include_str!("../templates/watchdog.sh.j2"),
+    ),
+    (
         "registry-auth.json.ctmpl.j2",
         include_str!("../templates/registry-auth.json.ctmpl.j2"),
     ),

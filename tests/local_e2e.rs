@@ -405,3 +405,156 @@ fn local_runs_build_test_publish_against_a_real_registry() {
     assert!(stderr.starts_with("error: the secrets file has no `secret/data/ci/registry`, which task `build/build` reads\n"), "{stderr}");
     assert!(!wd.exists(), "nothing ran");
 }
+
+/// The DURATION column of the summary row that starts with `prefix`, in seconds.
+fn row_seconds(summary: &str, prefix: &str) -> f64 {
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row `{prefix}` in\n{summary}"));
+    let last = row.split_whitespace().last().expect("a duration");
+    last.trim_end_matches('s')
+        .parse()
+        .unwrap_or_else(|_| panic!("not a duration: {row}"))
+}
+
+#[test]
+fn local_stops_a_build_and_a_test_at_their_timeout() {
+    for tool in ["buildah", "docker-registry", "htpasswd", "git"] {
+        need(tool);
+    }
+    let reg = start_registry();
+    let work = tempfile::tempdir().expect("tempdir");
+    push_base_image(&reg, work.path());
+    let repo = work.path().join("repo");
+    fs::create_dir_all(repo.join("slow-test")).expect("mkdir");
+    // A build whose RUN sleeps far past its timeout; a quick build whose test sleeps so.
+    fs::write(
+        repo.join("Containerfile"),
+        format!("FROM {}/base/busybox:1\nRUN sleep 120\n", reg.addr),
+    )
+    .expect("containerfile");
+    fs::write(
+        repo.join("slow-test/Containerfile"),
+        format!("FROM {}/base/busybox:1\nRUN true\n", reg.addr),
+    )
+    .expect("containerfile");
+    let pipeline = |name: &str, body: &str| {
+        format!(
+            r#"pipeline "{name}" {{
+  vault {{
+    role     = "ci"
+    audience = ["vault.io"]
+  }}
+
+  source {{
+    url = "https://git.example.com/acme/e2e.git"
+  }}
+
+  image {{
+    repository = "{addr}/acme/{name}"
+    context    = "{name}"
+  }}
+
+  registry "{addr}" {{
+    insecure = true
+    credentials {{
+      path = "secret/data/ci/registry"
+    }}
+  }}
+{body}}}
+"#,
+            addr = reg.addr
+        )
+    };
+    fs::write(
+        repo.join("build.hcl"),
+        pipeline("slow-build", "\n  build {\n    timeout = \"3s\"\n  }\n")
+            .replace("context    = \"slow-build\"", "context    = \".\""),
+    )
+    .expect("build.hcl");
+    fs::write(
+        repo.join("slow-test/build.hcl"),
+        pipeline(
+            "slow-test",
+            "\n  build {}\n\n  test \"sleepy\" {\n    command = [\"/bin/sh\", \"-c\", \"echo sleeping; sleep 120\"]\n    timeout = \"3s\"\n  }\n",
+        ),
+    )
+    .expect("build.hcl");
+    let git = |args: &[&str]| checked(Command::new("git").current_dir(&repo).args(args));
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=e2e",
+        "-c",
+        "user.email=e2e@example.com",
+        "commit",
+        "-qm",
+        "fixture",
+    ]);
+    let good = secrets(work.path(), PASSWORD);
+
+    // 1. The build's RUN sleeps for two minutes; the build is stopped at 3 s.
+    let started = Instant::now();
+    let (code, stdout, stderr) = local(
+        &repo,
+        "build.hcl",
+        "slow1",
+        &good,
+        &work.path().join("run-build"),
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(code, 124, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("✗ build/build timed out after 3s (exit status 124)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "– build/watchdog skipped: local enforces the group's timeout itself"
+        ),
+        "{stdout}"
+    );
+    let summary = stdout.split("\n\n").last().expect("summary");
+    assert!(
+        summary.contains("build  build     timed out  124"),
+        "{summary}"
+    );
+    assert!(row_seconds(summary, "build  build ") < 15.0, "{summary}");
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    assert_eq!(
+        inspect_digest(
+            &reg,
+            work.path(),
+            &format!("{}/acme/slow-build:build-slow1", reg.addr)
+        ),
+        None,
+        "nothing was pushed"
+    );
+
+    // 2. The test sleeps for two minutes in its image; it is stopped at 3 s.
+    let started = Instant::now();
+    let (code, stdout, stderr) = local(
+        &repo,
+        "slow-test/build.hcl",
+        "slow2",
+        &good,
+        &work.path().join("run-test"),
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(code, 124, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("test/sleepy | sleeping"), "{stdout}");
+    assert!(
+        stdout.contains("✗ test/sleepy timed out after 3s (exit status 124)"),
+        "{stdout}"
+    );
+    let summary = stdout.split("\n\n").last().expect("summary");
+    assert!(summary.contains("build  build     passed     0"), "{summary}");
+    assert!(
+        summary.contains("test   sleepy    timed out  124"),
+        "{summary}"
+    );
+    assert!(row_seconds(summary, "test   sleepy ") < 15.0, "{summary}");
+    assert!(elapsed < Duration::from_secs(100), "took {elapsed:?}");
+}

@@ -8,6 +8,11 @@
 //! would render them from Vault. Script tasks (`checkout`, `build`, `publish`) run their
 //! `sh -c` script with the host's git, buildah and skopeo; test tasks run their command inside
 //! their image with `buildah from` + `buildah run`.
+//!
+//! A group's timeout (its `max_run_duration`, or the `TIMEOUT_SECONDS` of its watchdog task
+//! before Nomad 2.0.3) runs from the start of the group, as on a Nomad client: the runner
+//! skips the watchdog and, when the time is up, kills the running task with every process it
+//! started. The task then counts as timed out, with exit status 124 as from `timeout(1)`.
 
 pub mod ctmpl;
 
@@ -25,6 +30,13 @@ use crate::nomad::model::{Job, Task, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::plan::GitInfo;
 use crate::reference;
+use crate::render::Rendered;
+
+/// The exit status of a task stopped by its group's timeout (that of `timeout(1)`).
+pub const TIMED_OUT_EXIT: i32 = 124;
+
+/// How long a task stopped by its timeout has to exit after `TERM` before it is killed.
+const KILL_GRACE: Duration = Duration::from_secs(2);
 
 /// Options of a local run.
 #[derive(Debug, Clone)]
@@ -46,11 +58,26 @@ pub enum Status {
     Passed,
     /// Non-zero exit, or could not start.
     Failed(i32),
-    /// Not run: the working tree stands in for it.
-    Skipped,
+    /// Stopped when its group's timeout (this long) was reached; exit status 124.
+    TimedOut(Duration),
+    /// Not run, for this reason: the working tree stands in for it, or it is the watchdog
+    /// whose timeout the runner enforces itself.
+    Skipped(&'static str),
     /// Not run: an earlier task failed.
     NotRun,
 }
+
+impl Status {
+    /// Whether the task ended the run (a failure or a timeout).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Status::Failed(_) | Status::TimedOut(_))
+    }
+}
+
+/// Why `local` does not run a checkout task.
+const SKIP_CHECKOUT: &str = "the working tree stands in for the checkout";
+/// Why `local` does not run a watchdog task.
+const SKIP_WATCHDOG: &str = "local enforces the group's timeout itself";
 
 /// One row of the summary.
 #[derive(Debug, Clone)]
@@ -179,10 +206,12 @@ impl Workdir {
     }
 }
 
-/// The exit status of a run: the first failing task's exit code (1 when it has none).
+/// The exit status of a run: the first failing task's exit code (1 when it has none; 124 for
+/// a timeout).
 pub fn exit_code(results: &[TaskResult]) -> u8 {
     let code = results.iter().find_map(|r| match r.status {
         Status::Failed(c) => Some(c),
+        Status::TimedOut(_) => Some(TIMED_OUT_EXIT),
         _ => None,
     });
     match code {
@@ -245,6 +274,9 @@ pub fn run(
             tasks.extend(g.tasks.iter().filter(|t| t.lifecycle.is_none()));
             let group = g.name.as_deref().unwrap_or("group");
             let alloc = opts.workdir.join(r.phase.name()).join(group);
+            // The group's clock starts with its first task, as an allocation's does.
+            let timeout = group_timeout(r, g);
+            let deadline = timeout.map(|d| Instant::now() + d);
             for t in tasks {
                 let mut row = TaskResult {
                     phase: r.phase.name().to_owned(),
@@ -268,6 +300,7 @@ pub fn run(
                     conf: &conf,
                     compiled,
                     redact: &redact,
+                    deadline: deadline.zip(timeout),
                 };
                 let start = Instant::now();
                 let _ = writeln!(out, "▶ {}/{}", r.phase, task_name(t));
@@ -275,7 +308,7 @@ pub fn run(
                 row.duration = Some(start.elapsed());
                 let mark = match row.status {
                     Status::Passed => "✓",
-                    Status::Skipped => "–",
+                    Status::Skipped(_) => "–",
                     _ => "✗",
                 };
                 let detail = match &row.status {
@@ -283,13 +316,15 @@ pub fn run(
                     Status::Failed(code) => {
                         format!("failed with exit code {code} after {}", secs(row.duration))
                     }
-                    Status::Skipped => {
-                        "skipped: the working tree stands in for the checkout".to_owned()
-                    }
+                    Status::TimedOut(limit) => format!(
+                        "timed out after {} (exit status {TIMED_OUT_EXIT})",
+                        human_duration(*limit)
+                    ),
+                    Status::Skipped(why) => format!("skipped: {why}"),
                     Status::NotRun => String::new(),
                 };
                 let _ = writeln!(out, "{mark} {}/{} {detail}", r.phase, task_name(t));
-                failed |= matches!(row.status, Status::Failed(_));
+                failed |= row.status.is_failure();
                 results.push(row);
             }
         }
@@ -299,6 +334,47 @@ pub fn run(
 
 fn task_name(t: &Task) -> &str {
     t.name.as_deref().unwrap_or("task")
+}
+
+/// The timeout of group `g` of `r` as compiled: its `max_run_duration` (Nomad 2.0.3+), else
+/// the `TIMEOUT_SECONDS` of its watchdog task.
+pub fn group_timeout(r: &Rendered, g: &TaskGroup) -> Option<Duration> {
+    if let Some(ns) = g.max_run_duration {
+        return u64::try_from(ns).ok().map(Duration::from_nanos);
+    }
+    let group = g.name.as_deref().unwrap_or_default();
+    g.tasks
+        .iter()
+        .filter(|t| r.role(group, task_name(t)) == Some(Role::Watchdog))
+        .find_map(|t| t.env.get("TIMEOUT_SECONDS")?.parse().ok())
+        .map(Duration::from_secs)
+}
+
+/// A duration as a user would write it: `20m`, `1h30m`, `3s`, `1.5s`, `250ms`.
+pub fn human_duration(d: Duration) -> String {
+    if d < Duration::from_millis(1) {
+        return format!("{}µs", d.as_micros());
+    }
+    if d < Duration::from_secs(1) {
+        return format!("{}ms", d.as_millis());
+    }
+    let total = d.as_secs();
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let millis = d.subsec_millis();
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if millis > 0 {
+        let frac = format!("{millis:03}");
+        out.push_str(&format!("{s}.{}s", frac.trim_end_matches('0')));
+    } else if s > 0 {
+        out.push_str(&format!("{s}s"));
+    }
+    out
 }
 
 fn secs(d: Option<Duration>) -> String {
@@ -318,10 +394,14 @@ pub fn summary(results: &[TaskResult]) -> String {
         let (status, code) = match r.status {
             Status::Passed => ("passed", "0".to_owned()),
             Status::Failed(c) => ("failed", c.to_string()),
-            Status::Skipped => ("skipped", "-".to_owned()),
+            Status::TimedOut(_) => ("timed out", TIMED_OUT_EXIT.to_string()),
+            Status::Skipped(_) => ("skipped", "-".to_owned()),
             Status::NotRun => ("not run", "-".to_owned()),
         };
-        let duration = if matches!(r.status, Status::Passed | Status::Failed(_)) {
+        let duration = if matches!(
+            r.status,
+            Status::Passed | Status::Failed(_) | Status::TimedOut(_)
+        ) {
             secs(r.duration)
         } else {
             "-".to_owned()
@@ -398,6 +478,8 @@ struct TaskCtx<'a> {
     conf: &'a Path,
     compiled: &'a Compiled,
     redact: &'a Redactor,
+    /// When the group's timeout is reached, and the timeout.
+    deadline: Option<(Instant, Duration)>,
 }
 
 impl TaskCtx<'_> {
@@ -425,7 +507,15 @@ impl TaskCtx<'_> {
                     return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
                 }
             }
-            return Status::Skipped;
+            return Status::Skipped(SKIP_CHECKOUT);
+        }
+        if self.role == Role::Watchdog {
+            return Status::Skipped(SKIP_WATCHDOG);
+        }
+        if let Some((deadline, limit)) = self.deadline {
+            if Instant::now() >= deadline {
+                return Status::TimedOut(limit);
+            }
         }
         // Nomad's environment for this task (host paths: script tasks run on the host).
         let mut env = self.nomad_env(&alloc_dir, &local, &secrets);
@@ -704,11 +794,15 @@ impl TaskCtx<'_> {
         env
     }
 
-    /// Runs `cmd`, streaming its output with a `phase/task` prefix; returns its status.
+    /// Runs `cmd`, streaming its output with a `phase/task` prefix; returns its status. When
+    /// the group's deadline comes first, stops it with every process it started.
     fn stream(&self, mut cmd: Command, phase: &str, out: &mut dyn Write) -> Status {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Its own process group, so that a timeout reaches what it started.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => return self.fail(out, phase, &format!("cannot start: {e}")),
@@ -734,23 +828,141 @@ impl TaskCtx<'_> {
             }));
         }
         drop(tx);
-        for line in rx {
+        let print = |out: &mut dyn Write, line: &str| {
             let _ = writeln!(
                 out,
                 "{phase}/{} | {}",
                 task_name(self.task),
-                self.redact.apply(&line)
+                self.redact.apply(line)
             );
+        };
+        let Some((deadline, limit)) = self.deadline else {
+            for line in rx {
+                print(out, &line);
+            }
+            for r in readers {
+                let _ = r.join();
+            }
+            return self.exit_status(&mut child, phase, out);
+        };
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => print(out, &line),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    for r in readers {
+                        let _ = r.join();
+                    }
+                    return self.exit_status(&mut child, phase, out);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+            }
         }
-        for r in readers {
-            let _ = r.join();
+        // The deadline: TERM to everything the task started, KILL to what is left after the
+        // grace period. Output that arrives meanwhile is still shown; a process that escaped
+        // and holds the pipes open is not waited for.
+        let _ = writeln!(
+            out,
+            "{phase}/{} | nomad-build: timed out after {}; stopping the task",
+            task_name(self.task),
+            human_duration(limit)
+        );
+        // Remembered: a process whose parent exits is re-parented and no longer found below it.
+        let mut tree = descendants(child.id());
+        signal(child.id(), &tree, "TERM");
+        let grace = Instant::now() + KILL_GRACE;
+        let mut killed = false;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => print(out, &line),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            let exited = matches!(child.try_wait(), Ok(Some(_)));
+            if !killed && (Instant::now() >= grace || exited) {
+                // After the grace period, or once the task's own process is gone: whatever
+                // it left behind is killed too.
+                tree.extend(descendants(child.id()));
+                signal(child.id(), &tree, "KILL");
+                killed = true;
+            }
+            if killed && (exited || Instant::now() >= grace + KILL_GRACE) {
+                break;
+            }
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        while let Ok(line) = rx.try_recv() {
+            print(out, &line);
+        }
+        Status::TimedOut(limit)
+    }
+
+    fn exit_status(
+        &self,
+        child: &mut std::process::Child,
+        phase: &str,
+        out: &mut dyn Write,
+    ) -> Status {
         match child.wait() {
             Ok(s) if s.success() => Status::Passed,
             Ok(s) => Status::Failed(s.code().unwrap_or(128)),
             Err(e) => self.fail(out, phase, &format!("wait failed: {e}")),
         }
     }
+}
+
+/// Sends `signal` to process `pid`, its process group and `others`, with the shell's `kill`.
+/// Processes that are already gone are skipped.
+fn signal(pid: u32, others: &[u32], signal: &str) {
+    let mut targets = vec![format!("-{pid}"), pid.to_string()];
+    targets.extend(others.iter().map(u32::to_string));
+    let _ = Command::new("/bin/sh")
+        .arg("-c")
+        .arg("kill -s \"$0\" -- \"$@\" 2>/dev/null")
+        .arg(signal)
+        .args(&targets)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Every process whose chain of parents leads to `root`, from `/proc/<pid>/stat` (which also
+/// shows the processes of the containers buildah runs).
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == p)
+                .map(|(c, _)| *c)
+                .filter(|c| *c != root),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// Writes a file with `perms` (octal, default 0644), replacing what was there.
@@ -924,7 +1136,7 @@ mod tests {
             TaskResult {
                 phase: "build".into(),
                 task: "checkout".into(),
-                status: Status::Skipped,
+                status: Status::Skipped(SKIP_CHECKOUT),
                 duration: None,
             },
             TaskResult {
