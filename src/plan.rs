@@ -442,7 +442,10 @@ fn duplicate_tasks(loaded: &Loaded, ptr: &str, tests: &[TestCtx]) -> Vec<Finding
                 rule.finding(
                     loaded.file,
                     header.clone(),
-                    format!("test `{}` is named like the task that clones its source", t.name),
+                    format!(
+                        "test `{}` is named like the task that clones its source",
+                        t.name
+                    ),
                 )
                 .label("its group also gets the task `checkout`")
                 .also(loaded.span(&format!("{at}/checkout")), "because of this")

@@ -511,9 +511,7 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(
-            "– build/watchdog skipped: local enforces the group's timeout itself"
-        ),
+        stdout.contains("– build/watchdog skipped: local enforces the group's timeout itself"),
         "{stdout}"
     );
     let summary = stdout.split("\n\n").last().expect("summary");
@@ -550,7 +548,10 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
         "{stdout}"
     );
     let summary = stdout.split("\n\n").last().expect("summary");
-    assert!(summary.contains("build  build     passed     0"), "{summary}");
+    assert!(
+        summary.contains("build  build     passed     0"),
+        "{summary}"
+    );
     assert!(
         summary.contains("test   sleepy    timed out  124"),
         "{summary}"

@@ -1151,4 +1151,65 @@ mod tests {
             "PHASE  TASK      STATUS   EXIT  DURATION\nbuild  checkout  skipped  -     -\ntest   unit      failed   3     1.5s\n"
         );
     }
+
+    #[test]
+    fn a_timeout_is_its_own_status_with_exit_124() {
+        let row = |status| TaskResult {
+            phase: "test".into(),
+            task: "unit".into(),
+            status,
+            duration: Some(Duration::from_millis(3100)),
+        };
+        let timed_out = row(Status::TimedOut(Duration::from_secs(3)));
+        assert_eq!(
+            summary(std::slice::from_ref(&timed_out)),
+            "PHASE  TASK  STATUS     EXIT  DURATION\ntest   unit  timed out  124   3.1s\n"
+        );
+        assert_eq!(exit_code(&[row(Status::Passed), timed_out.clone()]), 124);
+        assert_eq!(exit_code(&[row(Status::Failed(7)), timed_out]), 7);
+        assert_eq!(exit_code(&[row(Status::Skipped(SKIP_WATCHDOG))]), 0);
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        let d = |ms| human_duration(Duration::from_millis(ms));
+        assert_eq!(d(1_200_000), "20m");
+        assert_eq!(d(5_400_000), "1h30m");
+        assert_eq!(d(3_000), "3s");
+        assert_eq!(d(90_000), "1m30s");
+        assert_eq!(d(1_500), "1.5s");
+        assert_eq!(d(3_601_250), "1h1.25s");
+        assert_eq!(d(250), "250ms");
+        assert_eq!(human_duration(Duration::from_micros(7)), "7µs");
+    }
+
+    #[test]
+    fn a_timeout_stops_what_the_task_started() {
+        // `sh` starts a grandchild in a session of its own (out of the process group); both
+        // are found below the shell and stopped.
+        let mut child = Command::new("/bin/sh")
+            .args(["-c", "setsid sleep 60 & sleep 60"])
+            .spawn()
+            .expect("sh runs");
+        let started = Instant::now();
+        let mut tree = Vec::new();
+        while tree.len() < 2 && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+            tree = descendants(child.id());
+        }
+        assert_eq!(tree.len(), 2, "{tree:?}");
+        signal(child.id(), &tree, "KILL");
+        assert!(child.wait().is_ok());
+        let alive = |pid: u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                !s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while tree.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!tree.iter().any(|p| alive(*p)), "{tree:?} survived");
+    }
 }

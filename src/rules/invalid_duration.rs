@@ -11,9 +11,10 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// The timeout becomes the group's `max_run_duration`. Nomad parses it with Go's
-    /// `time.ParseDuration`, which has no `d` unit and needs a unit on every number; a bad or
-    /// non-positive value makes the job fail to parse or to register.
+    /// The timeout becomes the group's `max_run_duration` (Nomad 2.0.3 and later) or the sleep
+    /// of its `watchdog` task (before). Nomad parses durations with Go's `time.ParseDuration`,
+    /// which has no `d` unit and needs a unit on every number; a bad or non-positive value
+    /// makes the job fail to parse or to register.
     ///
     /// ## Example
     ///

@@ -61,13 +61,15 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     }
 }
 
-/// The name as shown in a message: in backticks, with control characters escaped.
+/// The name as shown in a message: in backticks, control characters escaped, a long one cut.
 fn shown(name: &str) -> String {
+    const SHOWN: usize = 40;
     if name.is_empty() {
         return "the empty string".to_owned();
     }
-    let escaped: String = name
+    let mut escaped: String = name
         .chars()
+        .take(SHOWN)
         .flat_map(|c| {
             if c.is_control() {
                 c.escape_default().collect::<Vec<_>>()
@@ -76,6 +78,9 @@ fn shown(name: &str) -> String {
             }
         })
         .collect();
+    if name.chars().count() > SHOWN {
+        escaped.push('…');
+    }
     format!("`{escaped}`")
 }
 
@@ -107,23 +112,23 @@ fn problem(name: &str) -> Option<(String, String)> {
             rename.to_owned(),
         ));
     }
-    let b = name.as_bytes();
-    let allowed = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
-    if !b[0].is_ascii_alphanumeric() || !b.iter().all(allowed) {
-        let bad = name
-            .chars()
-            .enumerate()
-            .find(|&(i, c)| {
-                !(c.is_ascii_alphanumeric() || (i > 0 && matches!(c, '_' | '.' | '-')))
-            })
-            .map_or(' ', |(_, c)| c);
-        let what = if bad.is_control() || bad == ' ' {
-            format!("{bad:?}")
-        } else {
-            format!("`{bad}`")
+    let container = "Docker refuses the task's container name `<test>-<allocation id>`";
+    let first = name.chars().next().unwrap_or_default();
+    if !first.is_ascii_alphanumeric() {
+        return Some((
+            format!("{container}, which must start with an ASCII letter or digit"),
+            rename.to_owned(),
+        ));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
+        let what = match bad {
+            ' ' => "a space".to_owned(),
+            c if c.is_control() => format!("`{}`", c.escape_default()),
+            c => format!("`{c}`"),
         };
         return Some((
-            format!("Docker refuses the task's container name `<test>-<allocation id>`: {what} is not one of [a-zA-Z0-9_.-], or the name does not start with a letter or digit"),
+            format!("{container}: {what} is not one of [a-zA-Z0-9_.-]"),
             rename.to_owned(),
         ));
     }

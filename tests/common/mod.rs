@@ -11,7 +11,12 @@ pub fn root() -> PathBuf {
 
 /// The Nomad job schema vendored in `schemas/nomad/` (Nomad main; see its README).
 pub fn nomad_schema() -> jsonschema::Validator {
-    let path = root().join("schemas/nomad/job.schema.json");
+    nomad_schema_file("job.schema.json")
+}
+
+/// A strict job schema of `schemas/nomad/` by file name (`job-v1.10.5.schema.json`).
+pub fn nomad_schema_file(file: &str) -> jsonschema::Validator {
+    let path = root().join("schemas/nomad").join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
