@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -93,26 +93,48 @@ fn shown(files: &BTreeMap<String, String>) -> String {
         .collect()
 }
 
-/// HashiCorp's HCL parser (npm `@cdktf/hcl2json`) accepts the text.
-fn hashicorp_parses(name: &str, text: &str) {
+/// HashiCorp's HCL parser (npm `@cdktf/hcl2json`, as `tests/hcl2json/parse.mjs` runs it)
+/// accepts every file: one node process for all of them. Returns the rejected files with
+/// HCL's diagnostics.
+fn hashicorp_rejects(files: &[(String, String)]) -> Vec<String> {
     let modules = common::root().join("tests/hcl2json/node_modules");
     assert!(
         modules.is_dir(),
         "HashiCorp's parser is not installed: run `npm ci --prefix tests/hcl2json`"
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).expect("write");
+    let mut paths = Vec::new();
+    for (i, (name, text)) in files.iter().enumerate() {
+        let path = dir.path().join(format!("{i}-{name}"));
+        std::fs::write(&path, text).expect("write");
+        paths.push(path);
+    }
+    let script = r#"
+        const { readFile } = await import("node:fs/promises");
+        const hcl2json = (await import("@cdktf/hcl2json")).default;
+        for (const file of process.argv.slice(1)) {
+          try {
+            await hcl2json.parse(file, await readFile(file, "utf8"));
+          } catch (err) {
+            console.log(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+    "#;
     let out = Command::new("node")
-        .arg(common::root().join("tests/hcl2json/parse.mjs"))
-        .arg(&path)
+        .current_dir(common::root().join("tests/hcl2json"))
+        .args(["--input-type=module", "-e", script])
+        .args(&paths)
         .output()
         .expect("node runs");
     assert!(
         out.status.success(),
-        "hcl2json rejected {name}:\n{}",
+        "node failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -124,7 +146,8 @@ fn every_case_for_every_known_release() {
             (*v, common::nomad_schema_file(&file))
         })
         .collect();
-    let mut parsed = BTreeSet::new();
+    // Every distinct HCL text, for HashiCorp's parser at the end.
+    let mut hcl: BTreeMap<String, String> = BTreeMap::new();
     let mut timed_groups = 0;
     for dir in cases() {
         let case = dir
@@ -145,8 +168,9 @@ fn every_case_for_every_known_release() {
                         "{case}/{name} for {version} fails job-v{version}.schema.json:\n{}",
                         errors.join("\n")
                     );
-                } else if parsed.insert(text.clone()) {
-                    hashicorp_parses(name, text);
+                } else {
+                    hcl.entry(text.clone())
+                        .or_insert_with(|| format!("{case}-{version}-{name}"));
                 }
             }
             assert_eq!(
@@ -239,4 +263,15 @@ fn default_target_uses_the_watchdog_and_2_0_5_max_run_duration() {
         .map(|t| t["Name"].as_str().expect("name"))
         .collect();
     assert_eq!(tasks, ["checkout", "build"]);
+}
+
+/// The parser run above does reject what HashiCorp's parser rejects.
+#[test]
+fn hashicorp_parser_rejects_broken_hcl() {
+    let rejected = hashicorp_rejects(&[
+        ("ok.hcl".to_owned(), "job \"x\" {\n  a = 1\n}\n".to_owned()),
+        ("bad.hcl".to_owned(), "job \"x\" {\n  a = \n".to_owned()),
+    ]);
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert!(rejected[0].contains("bad.hcl"), "{rejected:?}");
 }
