@@ -796,39 +796,8 @@ impl TaskCtx<'_> {
 
     /// Runs `cmd`, streaming its output with a `phase/task` prefix; returns its status. When
     /// the group's deadline comes first, stops it with every process it started.
-    fn stream(&self, mut cmd: Command, phase: &str, out: &mut dyn Write) -> Status {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // Its own process group, so that a timeout reaches what it started.
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let mut child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => return self.fail(out, phase, &format!("cannot start: {e}")),
-        };
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let mut readers = Vec::new();
-        if let Some(o) = child.stdout.take() {
-            let tx = tx.clone();
-            readers.push(std::thread::spawn(move || {
-                BufReader::new(o)
-                    .lines()
-                    .map_while(Result::ok)
-                    .for_each(|l| drop(tx.send(l)))
-            }));
-        }
-        if let Some(e) = child.stderr.take() {
-            let tx = tx.clone();
-            readers.push(std::thread::spawn(move || {
-                BufReader::new(e)
-                    .lines()
-                    .map_while(Result::ok)
-                    .for_each(|l| drop(tx.send(l)))
-            }));
-        }
-        drop(tx);
-        let print = |out: &mut dyn Write, line: &str| {
+    fn stream(&self, cmd: Command, phase: &str, out: &mut dyn Write) -> Status {
+        let mut print = |line: &str| {
             let _ = writeln!(
                 out,
                 "{phase}/{} | {}",
@@ -836,80 +805,139 @@ impl TaskCtx<'_> {
                 self.redact.apply(line)
             );
         };
-        let Some((deadline, limit)) = self.deadline else {
-            for line in rx {
-                print(out, &line);
-            }
-            for r in readers {
-                let _ = r.join();
-            }
-            return self.exit_status(&mut child, phase, out);
-        };
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+        let outcome = supervise(cmd, self.deadline, &mut print);
+        match outcome {
+            Ok(Outcome::Exited(s)) if s.success() => Status::Passed,
+            Ok(Outcome::Exited(s)) => Status::Failed(s.code().unwrap_or(128)),
+            Ok(Outcome::TimedOut(limit)) => Status::TimedOut(limit),
+            Err(e) => self.fail(out, phase, &e),
+        }
+    }
+}
+
+/// How a supervised command ended.
+#[derive(Debug)]
+enum Outcome {
+    /// It exited by itself.
+    Exited(std::process::ExitStatus),
+    /// It was stopped at its deadline; the timeout.
+    TimedOut(Duration),
+}
+
+/// Runs `cmd` in a process group of its own, passing each line of its output to `line`,
+/// until it exits or `deadline` (with the timeout it stands for) comes. At the deadline every
+/// process it started gets `TERM`, and `KILL` after [`KILL_GRACE`] (or once the command itself
+/// is gone). Output that arrives meanwhile is still passed on; a process that escaped and holds
+/// the pipes open is not waited for. `Err` says why it could not run.
+fn supervise(
+    mut cmd: Command,
+    deadline: Option<(Instant, Duration)>,
+    line: &mut dyn FnMut(&str),
+) -> Result<Outcome, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Its own process group, so that a timeout reaches what it started.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start: {e}"))?;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    if let Some(o) = child.stdout.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            BufReader::new(o)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| drop(tx.send(l)))
+        }));
+    }
+    if let Some(e) = child.stderr.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            BufReader::new(e)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| drop(tx.send(l)))
+        }));
+    }
+    drop(tx);
+    let wait = |child: &mut std::process::Child| {
+        child
+            .wait()
+            .map(Outcome::Exited)
+            .map_err(|e| format!("wait failed: {e}"))
+    };
+    let Some((deadline, limit)) = deadline else {
+        for l in rx {
+            line(&l);
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+        return wait(&mut child);
+    };
+    let mut output_open = true;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if output_open {
             match rx.recv_timeout(left) {
-                Ok(line) => print(out, &line),
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    for r in readers {
-                        let _ = r.join();
-                    }
-                    return self.exit_status(&mut child, phase, out);
+                Ok(l) => {
+                    line(&l);
+                    continue;
                 }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => output_open = false,
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
             }
         }
-        // The deadline: TERM to everything the task started, KILL to what is left after the
-        // grace period. Output that arrives meanwhile is still shown; a process that escaped
-        // and holds the pipes open is not waited for.
-        let _ = writeln!(
-            out,
-            "{phase}/{} | nomad-build: timed out after {}; stopping the task",
-            task_name(self.task),
-            human_duration(limit)
-        );
-        // Remembered: a process whose parent exits is re-parented and no longer found below it.
-        let mut tree = descendants(child.id());
-        signal(child.id(), &tree, "TERM");
-        let grace = Instant::now() + KILL_GRACE;
-        let mut killed = false;
-        loop {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(line) => print(out, &line),
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        // The output is closed; the command may still run (until the deadline).
+        match child.try_wait() {
+            Ok(Some(_)) => {
+                for r in std::mem::take(&mut readers) {
+                    let _ = r.join();
+                }
+                return wait(&mut child);
             }
-            let exited = matches!(child.try_wait(), Ok(Some(_)));
-            if !killed && (Instant::now() >= grace || exited) {
-                // After the grace period, or once the task's own process is gone: whatever
-                // it left behind is killed too.
-                tree.extend(descendants(child.id()));
-                signal(child.id(), &tree, "KILL");
-                killed = true;
-            }
-            if killed && (exited || Instant::now() >= grace + KILL_GRACE) {
-                break;
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        while let Ok(line) = rx.try_recv() {
-            print(out, &line);
-        }
-        Status::TimedOut(limit)
-    }
-
-    fn exit_status(
-        &self,
-        child: &mut std::process::Child,
-        phase: &str,
-        out: &mut dyn Write,
-    ) -> Status {
-        match child.wait() {
-            Ok(s) if s.success() => Status::Passed,
-            Ok(s) => Status::Failed(s.code().unwrap_or(128)),
-            Err(e) => self.fail(out, phase, &format!("wait failed: {e}")),
+            Ok(None) if left.is_zero() => break,
+            Ok(None) => std::thread::sleep(left.min(Duration::from_millis(50))),
+            Err(e) => return Err(format!("wait failed: {e}")),
         }
     }
+    line(&format!(
+        "nomad-build: timed out after {}; stopping the task",
+        human_duration(limit)
+    ));
+    // Remembered: a process whose parent exits is re-parented and no longer found below it.
+    let mut tree = descendants(child.id());
+    signal(child.id(), &tree, "TERM");
+    let grace = Instant::now() + KILL_GRACE;
+    let mut killed = false;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(l) => line(&l),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        let exited = matches!(child.try_wait(), Ok(Some(_)));
+        if !killed && (Instant::now() >= grace || exited) {
+            // After the grace period, or once the command itself is gone: whatever it left
+            // behind is killed too.
+            tree.extend(descendants(child.id()));
+            signal(child.id(), &tree, "KILL");
+            killed = true;
+        }
+        if killed && (exited || Instant::now() >= grace + KILL_GRACE) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    while let Ok(l) = rx.try_recv() {
+        line(&l);
+    }
+    Ok(Outcome::TimedOut(limit))
 }
 
 /// Sends `signal` to process `pid`, its process group and `others`, with the shell's `kill`.
@@ -1181,6 +1209,54 @@ mod tests {
         assert_eq!(d(3_601_250), "1h1.25s");
         assert_eq!(d(250), "250ms");
         assert_eq!(human_duration(Duration::from_micros(7)), "7µs");
+    }
+
+    /// Runs `script` under [`supervise`] with a timeout of `limit`; returns the outcome, the
+    /// output lines and how long it took.
+    fn supervised(script: &str, limit: Duration) -> (Outcome, Vec<String>, Duration) {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", script]);
+        let mut lines = Vec::new();
+        let started = Instant::now();
+        let outcome = supervise(cmd, Some((started + limit, limit)), &mut |l| {
+            lines.push(l.to_owned())
+        })
+        .expect("sh runs");
+        (outcome, lines, started.elapsed())
+    }
+
+    #[test]
+    fn supervise_stops_a_command_at_its_deadline() {
+        let second = Duration::from_secs(1);
+        // Exits by itself in time: its own status.
+        let (o, lines, _) = supervised("echo hi; exit 3", Duration::from_secs(30));
+        assert!(
+            matches!(o, Outcome::Exited(s) if s.code() == Some(3)),
+            "{o:?}"
+        );
+        assert_eq!(lines, ["hi"]);
+        // Sleeps past the deadline: stopped at it, with a notice.
+        let (o, lines, took) = supervised("echo sleeping; sleep 60", second);
+        assert!(matches!(o, Outcome::TimedOut(d) if d == second), "{o:?}");
+        assert_eq!(
+            lines,
+            [
+                "sleeping",
+                "nomad-build: timed out after 1s; stopping the task"
+            ]
+        );
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        // Closes its output first: still stopped at the deadline.
+        let (o, _, took) = supervised("exec >/dev/null 2>&1; sleep 60", second);
+        assert!(matches!(o, Outcome::TimedOut(_)), "{o:?}");
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        // Ignores TERM: killed after the grace period.
+        let (o, _, took) = supervised("trap '' TERM; sleep 60 & wait $!; sleep 60", second);
+        assert!(matches!(o, Outcome::TimedOut(_)), "{o:?}");
+        assert!(
+            took >= second + KILL_GRACE && took < Duration::from_secs(15),
+            "{took:?}"
+        );
     }
 
     #[test]
