@@ -31,6 +31,10 @@ pub struct Rule {
     pub id: &'static str,
     /// Default severity.
     pub severity: Severity,
+    /// Whether a suppression comment may silence it: every warning and note, and the errors
+    /// of heuristics that can be false positives (`suppressible: true` in [`declare_rule!`]);
+    /// never an error that means the jobs would be wrong or unparseable.
+    pub suppressible: bool,
     /// One line: what it checks.
     pub summary: &'static str,
     /// Markdown: what it checks, why it matters, an example. The lines of the rule's doc
@@ -73,6 +77,7 @@ macro_rules! declare_rule {
         $name:ident {
             id: $id:literal,
             severity: $severity:ident,
+            $(suppressible: $suppressible:literal,)?
             summary: $summary:literal $(,)?
         }
     ) => {
@@ -84,6 +89,10 @@ macro_rules! declare_rule {
         pub const RULE: $crate::rules::Rule = $crate::rules::Rule {
             id: $id,
             severity: $crate::diag::Severity::$severity,
+            suppressible: {
+                let heuristic = false $(|| $suppressible)?;
+                heuristic || !matches!($crate::diag::Severity::$severity, $crate::diag::Severity::Error)
+            },
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
         };
@@ -254,10 +263,11 @@ pub fn markdown() -> String {
     }
     for r in RULES {
         out.push_str(&format!(
-            "\n## {}\n\n- severity: **{}**\n- summary: {}\n\n",
+            "\n## {}\n\n- severity: **{}**\n- summary: {}\n- can be suppressed: {}\n\n",
             r.id,
             severity_name(r.severity),
-            r.summary
+            r.summary,
+            if r.suppressible { "yes" } else { "no" }
         ));
         // The rule's own `##` sections sit one level below its heading here.
         let mut fenced = false;
@@ -396,6 +406,7 @@ mod tests {
         let r = Rule {
             id: "x",
             severity: Severity::Note,
+            suppressible: true,
             summary: "x",
             doc: " a\n   indented\n\n",
         };
