@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod confine;
 pub mod ctmpl;
 pub mod diag;
 pub mod emit;

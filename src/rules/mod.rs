@@ -105,16 +105,23 @@ pub mod invalid_constraint;
 pub mod invalid_credential_field;
 pub mod invalid_datacenter;
 pub mod invalid_duration;
+pub mod invalid_env_name;
 pub mod invalid_expression;
+pub mod invalid_git_ref;
 pub mod invalid_image_reference;
+pub mod invalid_label_key;
+pub mod invalid_meta_key;
 pub mod invalid_namespace;
 pub mod invalid_pipeline_name;
 pub mod invalid_registry_host;
 pub mod invalid_run_id;
+pub mod invalid_source_url;
 pub mod invalid_suppression;
 pub mod invalid_tag;
+pub mod invalid_test_name;
 pub mod invalid_value;
 pub mod invalid_var_flag;
+pub mod invalid_vault_path;
 pub mod literal_secret;
 pub mod missing_label;
 pub mod missing_pipeline;
@@ -125,8 +132,10 @@ pub mod missing_variable_value;
 pub mod multiple_pipelines;
 pub mod non_nfc_string;
 pub mod overlay_without_backing;
+pub mod path_outside_repository;
 pub mod privileged_needs_client_opt_in;
 pub mod publish_without_tags;
+pub mod push_credentials_in_test;
 pub mod syntax_error;
 pub mod tag_shadows_staging;
 pub mod template_duplicate_field;
@@ -175,16 +184,23 @@ static RULES: &[Rule] = &[
     invalid_credential_field::RULE,
     invalid_datacenter::RULE,
     invalid_duration::RULE,
+    invalid_env_name::RULE,
     invalid_expression::RULE,
+    invalid_git_ref::RULE,
     invalid_image_reference::RULE,
+    invalid_label_key::RULE,
+    invalid_meta_key::RULE,
     invalid_namespace::RULE,
     invalid_pipeline_name::RULE,
     invalid_registry_host::RULE,
     invalid_run_id::RULE,
+    invalid_source_url::RULE,
     invalid_suppression::RULE,
     invalid_tag::RULE,
+    invalid_test_name::RULE,
     invalid_value::RULE,
     invalid_var_flag::RULE,
+    invalid_vault_path::RULE,
     literal_secret::RULE,
     missing_label::RULE,
     missing_pipeline::RULE,
@@ -195,8 +211,10 @@ static RULES: &[Rule] = &[
     multiple_pipelines::RULE,
     non_nfc_string::RULE,
     overlay_without_backing::RULE,
+    path_outside_repository::RULE,
     privileged_needs_client_opt_in::RULE,
     publish_without_tags::RULE,
+    push_credentials_in_test::RULE,
     syntax_error::RULE,
     tag_shadows_staging::RULE,
     template_duplicate_field::RULE,
@@ -236,16 +254,25 @@ const CHECKS: &[fn(&mut Cx<'_>)] = &[
     invalid_credential_field::check,
     invalid_datacenter::check,
     invalid_duration::check,
+    invalid_env_name::check,
+    invalid_git_ref::check,
     invalid_image_reference::check,
+    invalid_label_key::check,
+    invalid_meta_key::check,
     invalid_namespace::check,
     invalid_pipeline_name::check,
     invalid_registry_host::check,
+    invalid_source_url::check,
     invalid_tag::check,
+    invalid_test_name::check,
+    invalid_vault_path::check,
     literal_secret::check,
     non_nfc_string::check,
     overlay_without_backing::check,
+    path_outside_repository::check,
     privileged_needs_client_opt_in::check,
     publish_without_tags::check,
+    push_credentials_in_test::check,
     tag_shadows_staging::check,
     test_without_command::check,
     unprivileged_buildah::check,
@@ -493,16 +520,25 @@ mod tests {
             invalid_credential_field::RULE,
             invalid_datacenter::RULE,
             invalid_duration::RULE,
+            invalid_env_name::RULE,
+            invalid_git_ref::RULE,
             invalid_image_reference::RULE,
+            invalid_label_key::RULE,
+            invalid_meta_key::RULE,
             invalid_namespace::RULE,
             invalid_pipeline_name::RULE,
             invalid_registry_host::RULE,
+            invalid_source_url::RULE,
             invalid_tag::RULE,
+            invalid_test_name::RULE,
+            invalid_vault_path::RULE,
             literal_secret::RULE,
             non_nfc_string::RULE,
             overlay_without_backing::RULE,
+            path_outside_repository::RULE,
             privileged_needs_client_opt_in::RULE,
             publish_without_tags::RULE,
+            push_credentials_in_test::RULE,
             tag_shadows_staging::RULE,
             test_without_command::RULE,
             unprivileged_buildah::RULE,
