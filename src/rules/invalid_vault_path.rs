@@ -69,7 +69,9 @@ pub fn valid_vault_path(path: &str) -> Result<(), &'static str> {
     if path.chars().any(|c| {
         c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\' | '{' | '}')
     }) {
-        return Err("a Vault path has no whitespace, control characters, quotes, backslashes or braces");
+        return Err(
+            "a Vault path has no whitespace, control characters, quotes, backslashes or braces",
+        );
     }
     if path.split('/').any(|s| matches!(s, "" | "." | "..")) {
         return Err("empty, `.` and `..` segments are not allowed");
