@@ -874,3 +874,29 @@ fn the_build_script_refuses_symlinks_out_of_the_checkout_before_buildah_runs() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The ref rule agrees with git
+// ---------------------------------------------------------------------------------------------
+
+/// `git check-ref-format --allow-onelevel <r>` (for refs that do not start with `-`, which git
+/// would read as an option and the rule refuses anyway).
+fn git_accepts_ref(r: &str) -> bool {
+    Command::new("git")
+        .args(["check-ref-format", "--allow-onelevel", r])
+        .output()
+        .expect("git runs")
+        .status
+        .success()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn the_ref_rule_is_git_check_ref_format(r in value_for("refs/heads/").prop_filter("an option to git", |r| !r.starts_with('-'))) {
+        let ours = nomad_build::rules::invalid_git_ref::valid_git_ref(&r).is_ok();
+        let git = git_accepts_ref(&r) && !r.starts_with('+');
+        prop_assert_eq!(ours, git, "{:?}", r);
+    }
+}
