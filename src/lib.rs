@@ -18,6 +18,7 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod config;
+pub mod confine;
 pub mod diag;
 pub mod emit;
 pub mod escape;

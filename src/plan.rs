@@ -10,6 +10,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
+use crate::confine;
 use crate::diag::Finding;
 use crate::load::Loaded;
 use crate::phase::{Phase, PlannedTask, Role};
@@ -174,9 +175,11 @@ pub struct BuildCtx {
     pub fuse: bool,
     /// Host volume for `/var/lib/containers`.
     pub cache_volume: Option<String>,
-    /// Containerfile, relative to the context.
+    /// Containerfile as passed to buildah: relative to the checkout (not to the context, which
+    /// buildah would try second), normalised, behind `./` (see [`confine::as_argument`]).
     pub containerfile: Option<String>,
-    /// Context directory relative to the checkout.
+    /// Context directory as passed to buildah: relative to the checkout, normalised, `.` or
+    /// behind `./`.
     pub context: String,
     /// Multi-stage target.
     pub target: Option<String>,
@@ -203,7 +206,8 @@ pub struct TestCtx {
     pub name: String,
     /// Image to run.
     pub image: String,
-    /// Credentials for pulling the image.
+    /// Credentials for pulling the image: the registry's `pull_credentials`, else its
+    /// `credentials`. The test command can read them.
     pub pull_secret: Option<Secret>,
     /// Command; empty runs the image's default.
     pub command: Vec<String>,
@@ -359,6 +363,44 @@ fn registry(p: &Pipeline, host: &str) -> RegistryCtx {
     }
 }
 
+/// The credentials a test task pulls `host` with: `pull_credentials`, else `credentials`.
+fn pull_secret(p: &Pipeline, host: &str) -> Option<Secret> {
+    let r = p.registry.get(host)?;
+    r.pull_credentials
+        .as_ref()
+        .or(r.credentials.as_ref())
+        .map(|c| secret(c, host))
+}
+
+/// The context and Containerfile as buildah gets them. Validate has refused paths that leave
+/// the repository; the plan refuses them again rather than pass them on unchecked.
+fn build_paths(loaded: &Loaded, ptr: &str) -> Result<(String, Option<String>), Vec<Finding>> {
+    let image = &loaded.pipeline().1.image;
+    let refuse = |rel: &str, value: &str, e: confine::PathError| {
+        vec![crate::rules::path_outside_repository::RULE
+            .finding(
+                loaded.file,
+                loaded.span(&format!("{ptr}/image/{rel}")),
+                format!("`{value}` is not a path inside the repository"),
+            )
+            .label(e.reason())]
+    };
+    let context = match &image.context {
+        Some(c) => confine::normalize(c).map_err(|e| refuse("context", c, e))?,
+        None => ".".to_owned(),
+    };
+    let containerfile = match &image.containerfile {
+        Some(f) => Some(
+            confine::containerfile_under(&context, f).map_err(|e| refuse("containerfile", f, e))?,
+        ),
+        None => None,
+    };
+    Ok((
+        confine::as_argument(&context),
+        containerfile.as_deref().map(confine::as_argument),
+    ))
+}
+
 fn host_of(image: &str) -> String {
     reference::parse(image).map(|r| r.host).unwrap_or_default()
 }
@@ -417,6 +459,7 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         .iter()
         .filter_map(|(h, r)| r.credentials.as_ref().map(|c| secret(c, h)))
         .collect();
+    let (context, containerfile) = build_paths(loaded, &ptr)?;
     let b = &p.build;
     let build_res = b.resources.unwrap_or_default();
     let build = BuildCtx {
@@ -436,8 +479,8 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         privileged: b.privileged.unwrap_or(true),
         fuse: b.fuse.unwrap_or(false),
         cache_volume: b.cache.as_ref().and_then(|c| c.host_volume.clone()),
-        containerfile: p.image.containerfile.clone(),
-        context: p.image.context.clone().unwrap_or_else(|| ".".to_owned()),
+        containerfile,
+        context,
         target: p.image.target.clone(),
         build_args: p
             .image
@@ -469,7 +512,7 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             let r = t.resources.unwrap_or_default();
             TestCtx {
                 name: tname.clone(),
-                pull_secret: registry(p, &host_of(&image)).secret,
+                pull_secret: pull_secret(p, &host_of(&image)),
                 image,
                 command: t.command.clone(),
                 env: t.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

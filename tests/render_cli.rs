@@ -169,7 +169,7 @@ fn source_defaults_to_the_enclosing_git_repository() {
         "{hcl}"
     );
     assert!(
-        hcl.contains(&format!("fetch -q --depth 1 origin {head}")),
+        hcl.contains(&format!("fetch -q --depth 1 -- origin {head}")),
         "{hcl}"
     );
 }
