@@ -154,11 +154,13 @@ impl<'a> Evaluator<'a> {
                             Some(Value::Bool(b)) => b.to_string(),
                             Some(_) => {
                                 self.findings.push(
-                                    invalid_expression::RULE.finding(self.file,
-                                        key_span,
-                                        "an object key must be a string",
-                                    )
-                                    .label("not a string"),
+                                    invalid_expression::RULE
+                                        .finding(
+                                            self.file,
+                                            key_span,
+                                            "an object key must be a string",
+                                        )
+                                        .label("not a string"),
                                 );
                                 ok = false;
                                 continue;
@@ -173,12 +175,10 @@ impl<'a> Evaluator<'a> {
                     if let Some(first) = self.spans.get(&p).map(|e| e.key.clone()) {
                         if out.contains_key(&name) {
                             self.findings.push(
-                                duplicate_key::RULE.finding(self.file,
-                                    key_span,
-                                    format!("duplicate key `{name}`"),
-                                )
-                                .label("defined again here")
-                                .also(first, "first defined here"),
+                                duplicate_key::RULE
+                                    .finding(self.file, key_span, format!("duplicate key `{name}`"))
+                                    .label("defined again here")
+                                    .also(first, "first defined here"),
                             );
                             ok = false;
                             continue;
@@ -221,12 +221,12 @@ impl<'a> Evaluator<'a> {
             }
             Expression::Variable(v) => {
                 self.findings.push(
-                    unsupported_expression::RULE.finding(self.file,
-                        span,
-                        format!("unknown name `{}`", v.as_str()),
-                    )
-                    .label("not a value")
-                    .help("strings need double quotes; variables are referenced as `var.<name>`"),
+                    unsupported_expression::RULE
+                        .finding(self.file, span, format!("unknown name `{}`", v.as_str()))
+                        .label("not a value")
+                        .help(
+                            "strings need double quotes; variables are referenced as `var.<name>`",
+                        ),
                 );
                 None
             }
@@ -249,11 +249,13 @@ impl<'a> Evaluator<'a> {
             Scope::Vars(vars) => match vars.get(name) {
                 Some(v) => v.clone(),
                 None => {
-                    let mut f = undefined_variable::RULE.finding(self.file,
-                        span,
-                        format!("variable `{name}` is not declared"),
-                    )
-                    .label("undeclared");
+                    let mut f = undefined_variable::RULE
+                        .finding(
+                            self.file,
+                            span,
+                            format!("variable `{name}` is not declared"),
+                        )
+                        .label("undeclared");
                     f = match closest(name, vars.keys().map(String::as_str)) {
                         Some(c) => f.help(format!("did you mean `var.{c}`?")),
                         None => f.help(format!(
@@ -266,11 +268,9 @@ impl<'a> Evaluator<'a> {
             },
             Scope::None => {
                 self.findings.push(
-                    undefined_variable::RULE.finding(self.file,
-                        span,
-                        "variables cannot be used here",
-                    )
-                    .label("not allowed here"),
+                    undefined_variable::RULE
+                        .finding(self.file, span, "variables cannot be used here")
+                        .label("not allowed here"),
                 );
                 None
             }
@@ -315,12 +315,14 @@ impl<'a> Evaluator<'a> {
                 }
                 Element::Directive(d) => {
                     self.findings.push(
-                        unsupported_expression::RULE.finding(self.file,
-                            span_of(d),
-                            "template directives are not supported",
-                        )
-                        .label("`%{...}` directive")
-                        .help("write a literal `%{` as `%%{`"),
+                        unsupported_expression::RULE
+                            .finding(
+                                self.file,
+                                span_of(d),
+                                "template directives are not supported",
+                            )
+                            .label("`%{...}` directive")
+                            .help("write a literal `%{` as `%%{`"),
                     );
                     ok = false;
                 }

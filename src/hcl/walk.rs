@@ -329,9 +329,8 @@ pub(crate) fn labels<L: Layout, D: Dialect<L>>(
 mod tests {
     use super::*;
     use crate::rules::{
-        attribute_expected, block_expected, duplicate_attribute, duplicate_block,
-        duplicate_label, extra_label, missing_label, missing_required, unknown_attribute,
-        unknown_block,
+        attribute_expected, block_expected, duplicate_attribute, duplicate_block, duplicate_label,
+        extra_label, missing_label, missing_required, unknown_attribute, unknown_block,
     };
 
     /// A layout of `(name, field)` pairs; findings say which problem and name they are about.

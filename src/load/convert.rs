@@ -14,8 +14,8 @@ use crate::hcl::{
 };
 use crate::rules::{
     attribute_expected, block_expected, duplicate_attribute, duplicate_block, duplicate_label,
-    extra_label, invalid_value, missing_label, missing_pipeline, missing_required,
-    type_mismatch, unknown_attribute, unknown_block, value_out_of_range, Rule,
+    extra_label, invalid_value, missing_label, missing_pipeline, missing_required, type_mismatch,
+    unknown_attribute, unknown_block, value_out_of_range, Rule,
 };
 
 /// How a schema property is written in HCL.
@@ -174,7 +174,11 @@ impl Loader {
         let kind = b.ident.as_str();
         if want == 0 {
             let f = rule
-                .finding(self.file, header_span(b), format!("`{kind}` block takes no label"))
+                .finding(
+                    self.file,
+                    header_span(b),
+                    format!("`{kind}` block takes no label"),
+                )
                 .label("unexpected label");
             return match once {
                 true => f.help(format!("write `{kind} {{ ... }}`")),
@@ -443,14 +447,7 @@ impl Converter<'_> {
         let dialect = Loader { file: self.ev.file };
         let head = self.ev.spans.get(ptr).map_or(0..0, |e| e.key.clone());
         let layout = Object::new(schema);
-        let items = hcl::walk(
-            &dialect,
-            body,
-            &layout,
-            what,
-            head,
-            &mut self.ev.findings,
-        );
+        let items = hcl::walk(&dialect, body, &layout, what, head, &mut self.ev.findings);
         let mut out = Map::new();
         for (item, field) in items {
             let name = item.name();

@@ -58,11 +58,13 @@ pub(super) fn resolve_vars(
             Err(e) => {
                 let cmd = sources.add("command line", format!("--var-file {shown}"));
                 findings.push(
-                    var_file_unreadable::RULE.finding(cmd,
-                        11..11 + shown.len(),
-                        format!("cannot read `{shown}`: {e}"),
-                    )
-                    .label("this file"),
+                    var_file_unreadable::RULE
+                        .finding(
+                            cmd,
+                            11..11 + shown.len(),
+                            format!("cannot read `{shown}`: {e}"),
+                        )
+                        .label("this file"),
                 );
                 continue;
             }
@@ -73,11 +75,9 @@ pub(super) fn resolve_vars(
             Err(e) => {
                 let at = hcl::error_offset(&text, &e);
                 findings.push(
-                    syntax_error::RULE.finding(id,
-                        at..at,
-                        format!("syntax error: {}", e.message()),
-                    )
-                    .label("here"),
+                    syntax_error::RULE
+                        .finding(id, at..at, format!("syntax error: {}", e.message()))
+                        .label("here"),
                 );
                 continue;
             }
@@ -88,11 +88,13 @@ pub(super) fn resolve_vars(
                 Structure::Attribute(a) => {
                     let name = a.key.as_str();
                     if !declared.contains_key(name) {
-                        let mut f = undeclared_variable::RULE.finding(id,
-                            span(&a.key),
-                            format!("`{name}` is not a variable of {}", "this build.hcl"),
-                        )
-                        .label("undeclared");
+                        let mut f = undeclared_variable::RULE
+                            .finding(
+                                id,
+                                span(&a.key),
+                                format!("`{name}` is not a variable of {}", "this build.hcl"),
+                            )
+                            .label("undeclared");
                         if let Some(c) = closest(name, declared.keys().map(String::as_str)) {
                             f = f.help(format!("did you mean `{c}`?"));
                         }
@@ -104,11 +106,13 @@ pub(super) fn resolve_vars(
                     }
                 }
                 Structure::Block(b) => ev.findings.push(
-                    unknown_block::RULE.finding(id,
-                        span(&b.ident),
-                        "a variable file holds only `name = value` lines",
-                    )
-                    .label("block not allowed"),
+                    unknown_block::RULE
+                        .finding(
+                            id,
+                            span(&b.ident),
+                            "a variable file holds only `name = value` lines",
+                        )
+                        .label("block not allowed"),
                 ),
             }
         }
@@ -119,21 +123,21 @@ pub(super) fn resolve_vars(
         let cmd = sources.add("command line", shown.clone());
         let Some((name, raw)) = arg.split_once('=') else {
             findings.push(
-                invalid_var_flag::RULE.finding(cmd,
-                    6..shown.len(),
-                    "`--var` takes NAME=VALUE",
-                )
-                .label("no `=` here")
-                .help(format!("write `--var {arg}=VALUE`")),
+                invalid_var_flag::RULE
+                    .finding(cmd, 6..shown.len(), "`--var` takes NAME=VALUE")
+                    .label("no `=` here")
+                    .help(format!("write `--var {arg}=VALUE`")),
             );
             continue;
         };
         if !declared.contains_key(name) {
-            let mut f = undeclared_variable::RULE.finding(cmd,
-                6..6 + name.len(),
-                format!("`{name}` is not declared in the file"),
-            )
-            .label("unknown variable");
+            let mut f = undeclared_variable::RULE
+                .finding(
+                    cmd,
+                    6..6 + name.len(),
+                    format!("`{name}` is not declared in the file"),
+                )
+                .label("unknown variable");
             f = match closest(name, declared.keys().map(String::as_str)) {
                 Some(c) => f.help(format!("did you mean `{c}`?")),
                 None => f.help(format!("declare it in build.hcl: variable \"{name}\" {{}}")),
@@ -176,11 +180,9 @@ fn typed(
     findings: &mut Vec<Finding>,
 ) -> Option<Value> {
     let bad = |what: &str| {
-        type_mismatch::RULE.finding(file,
-            at.clone(),
-            format!("variable `{name}` is a {what}"),
-        )
-        .label(format!("`{raw}` is not a {what}"))
+        type_mismatch::RULE
+            .finding(file, at.clone(), format!("variable `{name}` is a {what}"))
+            .label(format!("`{raw}` is not a {what}"))
     };
     match kind {
         VarType::String => Some(Value::from(raw)),
@@ -208,4 +210,3 @@ fn typed(
         },
     }
 }
-
