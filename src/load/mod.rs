@@ -1,8 +1,8 @@
 //! Stage 1, load: parse `build.hcl` with hcl-edit, resolve variables, and decode the body into
 //! [`BuildFile`], guided by the JSON Schema of the model so that names, block shapes, types,
 //! enumerations and ranges are checked in one place with exact spans. The structural checks
-//! are those of [`crate::hcl::walk`], worded and ruled by [`convert`]; variable values come
-//! from [`vars`].
+//! are those of the HCL core's body walker (`src/hcl/walk.rs`), worded and ruled by
+//! `convert.rs`; variable values come from `vars.rs`.
 
 mod convert;
 mod vars;
@@ -84,7 +84,7 @@ impl Loaded {
 }
 
 /// The JSON Schema of the model, generated once.
-pub fn schema() -> &'static Value {
+pub(crate) fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         serde_json::to_value(schemars::schema_for!(BuildFile)).expect("schema serializes")

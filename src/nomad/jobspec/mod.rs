@@ -29,14 +29,15 @@
 //! Defaults are not filled in: omitted fields are omitted in the JSON too, and Nomad's
 //! canonicalization fills the same defaults for both forms.
 //!
-//! The tables of what each block holds are in [`job`], [`group`], [`task`] and [`placement`]
-//! (their shape in [`schema`]); the structural checks are those of [`crate::hcl::walk`],
-//! worded here; values are converted in [`value`].
+//! The tables of what each block holds are in `job.rs`, `group.rs`, `task.rs` and
+//! `placement.rs` (their shape in `schema.rs`); the structural checks are those of the HCL
+//! core's body walker (`src/hcl/walk.rs`), worded here; values are converted in `value.rs`.
 //!
 //! Rules reported (all errors): `template-output-syntax`, `template-unknown-field`,
 //! `template-type-mismatch`, `template-invalid-duration`, `template-missing-field`,
 //! `template-duplicate-field`, `template-invalid-label`, `template-ignored-field`,
-//! `forbidden-job-field`, plus the expression rules of [`crate::hcl::eval`].
+//! `forbidden-job-field`, plus the expression rules of the HCL core's evaluator
+//! (`src/hcl/eval.rs`).
 
 mod duration;
 mod group;
@@ -706,7 +707,7 @@ mod tests {
     #[test]
     fn evaluated_interpolations_are_refused() {
         let f = decode_err("job \"j\" {\n  region = \"${upper(\"x\")}\"\n}\n");
-        assert_eq!(f[0].rule, "unsupported-expression");
+        assert_eq!(f[0].rule, crate::rules::unsupported_expression::RULE.id);
         let v = decode_json("job \"j\" {\n  region = \"${node.region}-$${x}\"\n}\n");
         assert_eq!(v["Job"]["Region"], "${node.region}-${x}");
     }
