@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use nomad_build::cli::{compile_file, validate_files, CompileOptions};
+use nomad_build::compile::{compile_file, validate_files, CompileOptions};
 use nomad_build::render::{Renderer, Templates};
 
 /// A build.hcl that differs with `i`: tests, registries, credentials, build args, publishing.
@@ -97,7 +97,9 @@ fn main() {
             let bytes: usize = compiled
                 .phases
                 .iter()
-                .map(|p| p.hcl.len() + p.json.len())
+                .map(|p| {
+                    p.hcl.len() + nomad_build::emit::text(p, nomad_build::emit::Format::Json).len()
+                })
                 .sum();
             assert!(bytes > 0);
             t.elapsed()

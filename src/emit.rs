@@ -1,9 +1,81 @@
-//! Stage 5, emit: atomic files in a directory, or `--check` against what is on disk.
+//! The last stage, emit: a rendered phase in each output format ([`Format`]), named
+//! `<pipeline>.<phase>.nomad.<ext>` ([`outputs`]), written to standard output, atomically into a
+//! directory ([`write_all`]), or compared with what is on disk ([`check`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
+
+use crate::render::Rendered;
+
+/// An output format of a rendered job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// HCL jobspec (`nomad job run FILE`).
+    Hcl,
+    /// API JSON, `{"Job": ...}` (`nomad job run -json FILE`, `POST /v1/jobs`).
+    Json,
+    /// Both (only into a directory).
+    Both,
+}
+
+impl Format {
+    /// The single formats this one stands for, HCL first.
+    fn parts(self) -> &'static [Format] {
+        match self {
+            Format::Hcl => &[Format::Hcl],
+            Format::Json => &[Format::Json],
+            Format::Both => &[Format::Hcl, Format::Json],
+        }
+    }
+
+    /// The file extension of a single format.
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Hcl | Format::Both => "hcl",
+        }
+    }
+}
+
+/// The text of `r` in a single format (`Both` gives the HCL).
+pub fn text(r: &Rendered, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(&r.job).expect("the model serializes");
+            json.push('\n');
+            json
+        }
+        Format::Hcl | Format::Both => r.hcl.clone(),
+    }
+}
+
+/// The file name of `pipeline`'s phase `r` in a single format.
+pub fn file_name(pipeline: &str, r: &Rendered, format: Format) -> String {
+    format!("{pipeline}.{}.nomad.{}", r.phase, format.extension())
+}
+
+/// Every output file of `phases` in `format`, in phase order, HCL before JSON.
+pub fn outputs(pipeline: &str, phases: &[&Rendered], format: Format) -> Vec<Output> {
+    let mut out = Vec::new();
+    for r in phases {
+        for f in format.parts() {
+            out.push(Output {
+                name: file_name(pipeline, r, *f),
+                text: text(r, *f),
+            });
+        }
+    }
+    out
+}
+
+/// Writes `r` in a single format to standard output.
+pub fn to_stdout(r: &Rendered, format: Format) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text(r, format).as_bytes())?;
+    out.flush()
+}
 
 /// One output file.
 #[derive(Debug, Clone)]

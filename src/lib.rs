@@ -1,14 +1,23 @@
 //! `nomad-build` compiles a repository's `build.hcl` into one Nomad batch job per phase.
 //!
-//! The stages are visible in the module list and run in this order:
-//! load ([`load`]: parse with hcl-edit, resolve variables, decode into [`config`]) →
-//! validate ([`validate`]: every rule, every problem) → plan ([`plan`]: the template context of
-//! each phase) → render ([`render`]: minijinja templates → HCL jobspec, decoded by [`nomad`] into
-//! the typed API model → JSON) → emit ([`emit`]: atomic files, stdout or `--check`).
+//! [`compile::compile`] is the library entry point; its stages are visible in the module list
+//! and run one way, in this order:
+//!
+//! 1. load ([`load`]: parse with hcl-edit, resolve variables, decode into [`config`]);
+//! 2. check ([`rules`]: every semantic rule, every problem; then suppression comments);
+//! 3. plan ([`plan`]: the template context of each [`phase`]);
+//! 4. render ([`render`]: minijinja templates → HCL jobspec);
+//! 5. decode ([`nomad`]: the jobspec into the typed API model, checked against Nomad's rules);
+//! 6. emit ([`emit`]: HCL or JSON, on standard output, atomic files or `--check`).
+//!
+//! [`diag`] holds findings and their formats; [`commands`] are thin layers over the library,
+//! one file a command, with [`cli`] their argument types; [`local`] runs compiled jobs on this
+//! machine.
 
 pub mod cli;
+pub mod commands;
+pub mod compile;
 pub mod config;
-pub mod ctmpl;
 pub mod diag;
 pub mod emit;
 pub mod escape;
@@ -17,11 +26,9 @@ pub(crate) mod hcl;
 pub mod load;
 pub mod local;
 pub mod nomad;
+pub mod phase;
 pub mod plan;
 pub mod reference;
 pub mod render;
-pub mod report;
 pub mod rules;
 pub mod schema;
-pub mod suppress;
-pub mod validate;

@@ -1,5 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    nomad_build::cli::main()
+    nomad_build::commands::main()
 }

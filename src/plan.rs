@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
 use crate::diag::Finding;
 use crate::load::Loaded;
+use crate::phase::{Phase, PlannedTask, Role};
 use crate::reference;
 
 /// Default images; pinned so that a build is reproducible.
@@ -20,9 +21,6 @@ pub const DEFAULT_BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.37.3";
 pub const DEFAULT_GIT_IMAGE: &str = "docker.io/alpine/git:v2.47.2";
 /// Image for the `publish` task.
 pub const DEFAULT_SKOPEO_IMAGE: &str = "quay.io/skopeo/stable:v1.16.1";
-
-/// The three phases, in run order.
-pub const PHASES: [&str; 3] = ["build", "test", "publish"];
 
 /// Facts about the git repository that contains the file.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +51,20 @@ impl GitInfo {
             head: git(&["rev-parse", "--verify", "-q", "HEAD"]),
             short: git(&["rev-parse", "--short", "HEAD"]),
         }
+    }
+
+    /// The root of the working tree that contains `dir`, if any.
+    pub fn toplevel(dir: &Path) -> Option<std::path::PathBuf> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--show-toplevel"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let s = String::from_utf8(out.stdout).ok()?;
+        let s = s.trim();
+        (!s.is_empty()).then(|| std::path::PathBuf::from(s))
     }
 }
 
@@ -243,8 +255,12 @@ pub struct PhaseCtx {
     pub version: &'static str,
     /// Pipeline name.
     pub pipeline: String,
-    /// `build`, `test` or `publish`.
-    pub phase: &'static str,
+    /// The phase.
+    pub phase: Phase,
+    /// Names of the tasks the templates lay out (`task {= names.checkout | hcl =}`).
+    pub names: TaskNames,
+    /// Every task of the job, with its group and role, in job order.
+    pub tasks: Vec<PlannedTask>,
     /// Run id.
     pub run_id: String,
     /// Job settings.
@@ -265,16 +281,62 @@ pub struct PhaseCtx {
     pub publish: Option<PublishCtx>,
 }
 
-/// The phases this pipeline declares.
-pub fn declared_phases(p: &Pipeline) -> Vec<&'static str> {
-    PHASES
+/// The names of the tasks a phase's template declares (test tasks are named after their test).
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskNames {
+    /// The prestart task that clones the source.
+    pub checkout: &'static str,
+    /// The buildah task (and its group).
+    pub build: &'static str,
+    /// The skopeo task (and its group).
+    pub publish: &'static str,
+}
+
+/// The task names of every phase's job.
+pub const TASK_NAMES: TaskNames = TaskNames {
+    checkout: "checkout",
+    build: "build",
+    publish: "publish",
+};
+
+/// The phases this pipeline declares, in run order.
+pub fn declared_phases(p: &Pipeline) -> Vec<Phase> {
+    Phase::ALL
         .into_iter()
-        .filter(|ph| match *ph {
-            "test" => !p.test.is_empty(),
-            "publish" => p.publish.is_some(),
-            _ => true,
+        .filter(|ph| match ph {
+            Phase::Build => true,
+            Phase::Test => !p.test.is_empty(),
+            Phase::Publish => p.publish.is_some(),
         })
         .collect()
+}
+
+/// The tasks of `phase`'s job, group by group.
+fn planned_tasks(phase: Phase, tests: &[TestCtx]) -> Vec<PlannedTask> {
+    let n = &TASK_NAMES;
+    let task = |group: &str, task: &str, role| PlannedTask {
+        group: group.to_owned(),
+        task: task.to_owned(),
+        role,
+    };
+    match phase {
+        Phase::Build => vec![
+            task(n.build, n.checkout, Role::Checkout),
+            task(n.build, n.build, Role::Build),
+        ],
+        Phase::Test => tests
+            .iter()
+            .flat_map(|t| {
+                let checkout = t
+                    .checkout
+                    .then(|| task(&t.name, n.checkout, Role::Checkout));
+                checkout
+                    .into_iter()
+                    .chain([task(&t.name, &t.name, Role::Test)])
+            })
+            .collect(),
+        Phase::Publish => vec![task(n.publish, n.publish, Role::Publish)],
+    }
 }
 
 fn secret(c: &Credentials, host: &str) -> Secret {
@@ -326,7 +388,7 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             Some(_) => loaded.key_span(&format!("{ptr}/source")),
             None => loaded.key_span(&ptr),
         };
-        return Err(vec![Finding::error("missing-source", loaded.file, at, "no source repository to build")
+        return Err(vec![crate::rules::missing_source::RULE.finding(loaded.file, at, "no source repository to build")
             .label("no `source.url`, and the file is not in a git repository with an `origin` remote")
             .help("add `source { url = \"https://...\" }`, or run inside a git clone that has an `origin` remote")]);
     };
@@ -452,10 +514,10 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
     });
 
     let n = &p.nomad;
-    let job_base = |phase: &str| {
+    let job_base = |phase: Phase| {
         let mut meta = vec![
             ("nomad-build.pipeline".to_owned(), name.to_owned()),
-            ("nomad-build.phase".to_owned(), phase.to_owned()),
+            ("nomad-build.phase".to_owned(), phase.name().to_owned()),
             ("nomad-build.run-id".to_owned(), opts.run_id.clone()),
             ("nomad-build.source".to_owned(), opts.source_sha256.clone()),
             (
@@ -501,6 +563,8 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             version: env!("CARGO_PKG_VERSION"),
             pipeline: name.to_owned(),
             phase,
+            names: TASK_NAMES,
+            tasks: planned_tasks(phase, &tests),
             run_id: opts.run_id.clone(),
             job: job_base(phase),
             staging_image: staging_image.clone(),
@@ -508,12 +572,12 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             vault: vault.clone(),
             checkout: checkout.clone(),
             build: build.clone(),
-            tests: if phase == "test" {
+            tests: if phase == Phase::Test {
                 tests.clone()
             } else {
                 Vec::new()
             },
-            publish: if phase == "publish" {
+            publish: if phase == Phase::Publish {
                 publish.clone()
             } else {
                 None

@@ -24,6 +24,7 @@ use crate::diag::{Finding, Sources};
 use crate::escape;
 use crate::nomad::jobspec;
 use crate::nomad::model::JobRegisterRequest;
+use crate::phase::{Phase, PlannedTask, Role};
 use crate::plan::PhaseCtx;
 
 /// The templates compiled into the binary, by file name.
@@ -154,17 +155,28 @@ fn hcl_value(v: &Value, config: bool) -> Result<String, Error> {
     }
 }
 
-/// One rendered phase.
+/// One rendered phase: the HCL jobspec and the job decoded from it, which [`crate::emit`]
+/// writes in each output format.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// `build`, `test` or `publish`.
-    pub phase: &'static str,
+    /// The phase.
+    pub phase: Phase,
     /// The HCL jobspec.
     pub hcl: String,
-    /// The decoded job.
+    /// The decoded job (`{"Job": ...}`).
     pub job: JobRegisterRequest,
-    /// The API JSON (`{"Job": ...}`), pretty, with a final newline.
-    pub json: String,
+    /// Every task of the job with its role, as the plan asked the template for them.
+    pub tasks: Vec<PlannedTask>,
+}
+
+impl Rendered {
+    /// The role of task `task` in group `group`, as the plan declared it.
+    pub fn role(&self, group: &str, task: &str) -> Option<Role> {
+        self.tasks
+            .iter()
+            .find(|t| t.group == group && t.task == task)
+            .map(|t| t.role)
+    }
 }
 
 /// A template set compiled once and used for every phase and file.
@@ -199,15 +211,15 @@ fn render_phase(
     ctx: &PhaseCtx,
     sources: &mut Sources,
 ) -> Result<Rendered, Vec<Finding>> {
-    let name = format!("{}.nomad.hcl.j2", ctx.phase);
+    let name = ctx.phase.template();
     let hcl = env
-        .get_template(&name)
+        .get_template(name)
         .and_then(|t| t.render(ctx))
         .map(|text| tidy(&text))
         .map_err(|e| vec![template_finding(templates, &e, sources)])?;
     let rendered_name = format!(
         "{}.{}.nomad.hcl (rendered from {})",
-        ctx.pipeline, ctx.phase, templates.origins[&name]
+        ctx.pipeline, ctx.phase, templates.origins[name]
     );
     let file = sources.add(rendered_name, hcl.clone());
     let job = jobspec::decode(&hcl, file)?;
@@ -216,13 +228,11 @@ fn render_phase(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut json = serde_json::to_string_pretty(&job).expect("the model serializes");
-    json.push('\n');
     Ok(Rendered {
         phase: ctx.phase,
         hcl,
         job,
-        json,
+        tasks: ctx.tasks.clone(),
     })
 }
 
@@ -241,7 +251,7 @@ fn template_finding(templates: &Templates, e: &Error, sources: &mut Sources) -> 
         detail.push_str(&format!(": {c}"));
         cause = c.source();
     }
-    Finding::error("template-error", file, span, format!("template error: {detail}"))
+    crate::rules::template_error::RULE.finding(file, span, format!("template error: {detail}"))
         .label(e.kind().to_string())
         .help("templates use {% %} for statements, {= =} for values and {* *} for comments; undefined values are errors")
 }

@@ -1,4 +1,4 @@
-//! Fixture tests for `nomad_build::ctmpl`, the local stand-in for consul-template.
+//! Fixture tests for `nomad_build::local::ctmpl`, the local stand-in for consul-template.
 //!
 //! Each directory under `tests/ctmpl/` holds `template.ctmpl` (template text, byte for byte),
 //! `secrets.json` (a `--secrets` file: KV v2 path → data) and either `expected` (the exact bytes
@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nomad_build::ctmpl::{render, secret_paths, CtmplError};
+use nomad_build::local::ctmpl::{render, secret_paths, CtmplError};
 use serde_json::{Map, Value};
 
 fn fixture_root() -> PathBuf {

@@ -68,7 +68,7 @@ fn hcl_edit_value(quoted: &str) -> Result<String, String> {
 
 #[test]
 fn hcl_quote_examples() {
-    // From /work/shared/notes/hcl-rs-escaping.md: `"x $$${Q}"` is literal `x $${Q}`.
+    // HCL reads `$$` before `{` as a literal `$`: `"x $$${Q}"` is the literal `x $${Q}`.
     assert_eq!(hcl_quote("x $${Q}"), r#""x $$${Q}""#);
     assert_eq!(hcl_edit_value(r#""x $$${Q}""#).as_deref(), Ok("x $${Q}"));
     // A literal `${NAME}` for a task's `config`: `$${NAME}` in JSON, `$$${NAME}` in HCL.

@@ -84,7 +84,7 @@ fn start_registry() -> Registry {
 }
 
 fn auth_file(dir: &Path, addr: &str, password: &str) -> PathBuf {
-    let token = nomad_build::ctmpl::base64(format!("{USER}:{password}").as_bytes());
+    let token = nomad_build::local::ctmpl::base64(format!("{USER}:{password}").as_bytes());
     let path = dir.join("auth.json");
     fs::write(
         &path,

@@ -1,15 +1,12 @@
 //! The HCL jobspec decoder and the Nomad job model against Nomad's API schema
-//! (`shared/nomad/job.schema.json`, derived from `hashicorp/nomad`'s `api/*.go`).
+//! (`schemas/nomad/job.schema.json`, derived from `hashicorp/nomad`'s `api/*.go`).
 
 use nomad_build::nomad::jobspec::decode;
 use nomad_build::nomad::model::JobRegisterRequest;
 use serde_json::{json, Value};
 
-const SCHEMA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/nomad/job.schema.json"
-);
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/nomad/examples");
+const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/nomad/job.schema.json");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nomad/examples");
 
 const SEC: i64 = 1_000_000_000;
 
@@ -667,5 +664,79 @@ fn fields_nomad_must_never_receive_are_not_in_the_model() {
     assert!(
         err.to_string().contains("unknown field `Policies`"),
         "{err}"
+    );
+}
+
+/// The per-release schemas vendored beside `job.schema.json`, oldest first.
+const RELEASES: [&str; 4] = ["v1.9.7", "v1.10.5", "v1.11.3", "v2.0.5"];
+
+fn release_validator(tag: &str) -> jsonschema::Validator {
+    let path = format!(
+        "{}/schemas/nomad/job-{tag}.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema = read_json(&path);
+    assert_eq!(schema["x-source"]["tag"], tag, "{path} names its tag");
+    jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_release_schema_accepts_the_valid_examples_and_rejects_the_invalid_ones() {
+    for tag in RELEASES {
+        let v = release_validator(tag);
+        for name in ["batch-job.valid", "docs-create-job.valid"] {
+            let example = read_json(&format!("{EXAMPLES}/{name}.json"));
+            let errors: Vec<String> = v.iter_errors(&example).map(|e| e.to_string()).collect();
+            assert_eq!(errors, Vec::<String>::new(), "{tag}: {name}");
+        }
+        for name in ["misspelled-key.invalid", "duration-string.invalid"] {
+            let example = read_json(&format!("{EXAMPLES}/{name}.json"));
+            assert_eq!(v.iter_errors(&example).count(), 1, "{tag}: {name}");
+        }
+    }
+}
+
+#[test]
+fn release_schemas_differ_where_nomad_added_fields() {
+    // `TaskGroup.MaxRunDuration` appeared in Nomad 2.0.3, `Task.Secrets` in 1.11.0 and
+    // `Template.Once` in 1.10.2; `Job.VaultToken` was removed in 1.10.0.
+    let with = |pointer: &str, key: &str, value: Value| {
+        let mut job = read_json(&format!("{EXAMPLES}/batch-job.valid.json"));
+        job.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer} exists in the example"))[key] = value;
+        job
+    };
+    let cases = [
+        (
+            with("/Job/TaskGroups/0", "MaxRunDuration", json!(3600 * SEC)),
+            [false, false, false, true],
+        ),
+        (
+            with("/Job/TaskGroups/0/Tasks/0", "Secrets", json!([])),
+            [false, false, true, true],
+        ),
+        (
+            with("/Job/TaskGroups/0/Tasks/0/Templates/0", "Once", json!(true)),
+            [false, true, true, true],
+        ),
+        (
+            with("/Job", "VaultToken", json!("")),
+            [true, false, false, false],
+        ),
+    ];
+    for (tag, i) in RELEASES.iter().zip(0..) {
+        let v = release_validator(tag);
+        for (job, accepted) in &cases {
+            assert_eq!(v.is_valid(job), accepted[i], "{tag}: {job}");
+        }
+    }
+    let main = read_json(SCHEMA);
+    let latest = read_json(&format!(
+        "{}/schemas/nomad/job-v2.0.5.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    assert_eq!(
+        main["$defs"], latest["$defs"],
+        "v2.0.5 and main have the same job API"
     );
 }

@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That names that are attributes, including map-valued ones such as `meta`, `env`,
-    /// `build_args` and `labels`, are not written as blocks. Checked by the loader (`src/load.rs`).
+    /// `build_args` and `labels`, are not written as blocks. Checked by the loader.
     ///
     /// ## Why it matters
     ///

@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That names that are blocks in `build.hcl` (`build`, `resources`, `credentials`, ...) are not
-    /// written as `name = value`. Checked by the loader (`src/load.rs`).
+    /// written as `name = value`. Checked by the loader.
     ///
     /// ## Why it matters
     ///

@@ -9,9 +9,10 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// The disk becomes the group's ephemeral disk, and Nomad rejects a group whose ephemeral
-    /// disk is not larger than its tasks' log budget, `max_files` × `max_file_size` = 10 × 10 MB
-    /// (`LogConfig.Validate`, nomad-facts §4). The job would fail to register.
+    /// The disk becomes the group's ephemeral disk, and Nomad rejects a group whose ephemeral disk
+    /// is not larger than its tasks' log budget, `max_files` × `max_file_size` = 10 × 10 MB
+    /// (`LogConfig.Validate` in Nomad's `nomad/structs/structs.go`). The job would fail to
+    /// register.
     ///
     /// ## Example
     ///

@@ -4,10 +4,10 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That no attribute is set twice in one block; the second occurrence is reported, with the
-    /// first as a related place. Checked by the loader (`src/load.rs`) for every block. hcl-edit,
-    /// the parser, already refuses a repeated attribute while parsing, so today such a file is
-    /// reported as `syntax-error` (`found redefined attribute`) before this check runs; the rule
-    /// keeps the loader correct on its own.
+    /// first as a related place. Checked by the loader for every block. hcl-edit, the parser,
+    /// already refuses a repeated attribute while parsing, so today such a file is reported as
+    /// `syntax-error` (`found redefined attribute`) before this check runs; the rule keeps the
+    /// loader correct on its own.
     ///
     /// ## Why it matters
     ///

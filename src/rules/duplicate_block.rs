@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That `nomad`, `vault`, `source`, `image`, `build`, `publish`, `credentials`, `cache` and
-    /// `resources` appear at most once in their parent. Checked by the loader (`src/load.rs`).
+    /// `resources` appear at most once in their parent. Checked by the loader.
     ///
     /// ## Why it matters
     ///

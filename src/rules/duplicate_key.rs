@@ -4,9 +4,9 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That no object value (`env`, `meta`, `build_args`, `labels`) has the same key twice. Checked
-    /// by expression evaluation (`src/eval.rs`) on the evaluated keys. hcl-edit, the parser,
-    /// already refuses two keys written the same way (`CI` twice) as a `syntax-error`; this rule
-    /// catches keys written differently that mean the same string (`CI` and `"CI"`).
+    /// by expression evaluation on the evaluated keys. hcl-edit, the parser, already refuses two
+    /// keys written the same way (`CI` twice) as a `syntax-error`; this rule catches keys written
+    /// differently that mean the same string (`CI` and `"CI"`).
     ///
     /// ## Why it matters
     ///

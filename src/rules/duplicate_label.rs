@@ -3,8 +3,7 @@
 declare_rule! {
     /// ## What it checks
     ///
-    /// That no two `variable`, `registry` or `test` blocks share a label. Checked by the loader
-    /// (`src/load.rs`).
+    /// That no two `variable`, `registry` or `test` blocks share a label. Checked by the loader.
     ///
     /// ## Why it matters
     ///

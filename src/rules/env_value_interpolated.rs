@@ -10,11 +10,11 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// The Nomad client runs task `env` values through its `${...}` replacement
-    /// (`helper/args.ReplaceEnv`, nomad-facts §2) before the task starts, and that replacement
-    /// has no escape. A value meant to reach the task literally (a template, a shell snippet)
-    /// arrives with the reference already replaced. Unknown names are left as they are, so
-    /// only names Nomad knows are reported.
+    /// The Nomad client runs task `env` values through its `${...}` replacement (`ReplaceEnv` in
+    /// Nomad's `helper/args/args.go`) before the task starts, and that replacement has no escape. A
+    /// value meant to reach the task literally (a template, a shell snippet) arrives with the
+    /// reference already replaced. Unknown names are left as they are, so only names Nomad knows
+    /// are reported.
     ///
     /// ## Example
     ///

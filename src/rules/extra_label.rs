@@ -4,8 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That unlabelled blocks (`build`, `image`, `nomad`, ...) have no label, and labelled ones
-    /// (`pipeline`, `variable`, `registry`, `test`) exactly one. Checked by the loader
-    /// (`src/load.rs`).
+    /// (`pipeline`, `variable`, `registry`, `test`) exactly one. Checked by the loader.
     ///
     /// ## Why it matters
     ///

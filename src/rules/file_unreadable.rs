@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That each file given to `validate` can be read; the other files are still checked. Checked
-    /// by the CLI (`src/cli.rs`); `render` prints a plain error instead.
+    /// by the CLI; `render` prints a plain error instead.
     ///
     /// ## Why it matters
     ///

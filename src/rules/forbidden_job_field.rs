@@ -3,22 +3,21 @@
 declare_rule! {
     /// ## What it checks
     ///
-    /// That a rendered job has no `Stop` field and no `vault { policies }`. nomad-build makes
-    /// both impossible by construction: its model of Nomad's job (`src/nomad/model.rs`) has no
-    /// `Stop` and no `Vault.Policies`, so nothing can write them into the API JSON, and the
-    /// decoder of rendered jobspecs (`src/nomad/jobspec.rs`) refuses them in an HCL template
-    /// given with `--templates`: `stop` as an unknown field (`template-unknown-field`),
-    /// `policies` as a field Nomad ignores (`template-ignored-field`). This rule is never
-    /// reported itself; it documents the guarantee.
+    /// That a rendered job has no `Stop` field and no `vault { policies }`. nomad-build makes both
+    /// impossible by construction: its model of Nomad's job has no `Stop` and no `Vault.Policies`,
+    /// so nothing can write them into the API JSON, and the decoder of rendered jobspecs refuses
+    /// them in an HCL template given with `--templates`: `stop` as an unknown field
+    /// (`template-unknown-field`), `policies` as a field Nomad ignores (`template-ignored-field`).
+    /// This rule is never reported itself; it documents the guarantee.
     ///
     /// ## Why it matters
     ///
-    /// A job submitted with `"Stop": true` is registered stopped: Nomad creates an evaluation
-    /// that places nothing, and the job shows as `dead (stopped)` with "No allocations placed"
-    /// (nomad-facts §5). `vault { policies }` is silently ignored since Nomad 1.10, which
-    /// removed the token workflow: Vault access comes only from the `role` and the task's
-    /// workload identity (nomad-facts §3), so a template relying on `policies` would get a
-    /// token without the access it asks for.
+    /// A job submitted with `"Stop": true` is registered stopped: Nomad creates an evaluation that
+    /// places nothing, and the job shows as `dead (stopped)` with "No allocations placed"
+    /// (`nomad job status`, Nomad's `command/job_status.go`). `vault { policies }` is silently
+    /// ignored since Nomad 1.10, which removed the token workflow: Vault access comes only from the
+    /// `role` and the task's workload identity (Nomad 1.10.0 changelog, hashicorp/nomad#25155), so
+    /// a template relying on `policies` would get a token without the access it asks for.
     ///
     /// ## Example
     ///

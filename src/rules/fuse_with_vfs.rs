@@ -10,10 +10,11 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// `fuse = true` passes the host's `/dev/fuse` into the build task, which only
-    /// fuse-overlayfs (the `overlay` driver) uses. Docker `devices` are invisible to Nomad's
-    /// scheduler (nomad-facts §3), so on a client without `/dev/fuse` the task fails at
-    /// container creation, after placement, for a device vfs never reads.
+    /// `fuse = true` passes the host's `/dev/fuse` into the build task, which only fuse-overlayfs
+    /// (the `overlay` driver) uses. Docker `devices` are invisible to Nomad's scheduler: Nomad adds
+    /// no constraint for them and its feasibility checks (`scheduler/feasible/feasible.go`) do not
+    /// look at them, so on a client without `/dev/fuse` the task fails at container creation, after
+    /// placement, for a device vfs never reads.
     ///
     /// ## Example
     ///

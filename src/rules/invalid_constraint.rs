@@ -12,9 +12,10 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// Nomad validates constraints at registration (`Constraint.Validate`, nomad-facts §4): an
-    /// unknown operator, a missing right-hand side, a value on `is_set`, or (since Nomad 2.0) a
-    /// `$`-attribute that is not `${...}` makes every job of the pipeline fail to register.
+    /// Nomad validates constraints at registration (`Constraint.Validate` in Nomad's
+    /// `nomad/structs/structs.go`): an unknown operator, a missing right-hand side, a value on
+    /// `is_set`, or (since Nomad 2.0) a `$`-attribute that is not `${...}` makes every job of the
+    /// pipeline fail to register.
     ///
     /// ## Example
     ///

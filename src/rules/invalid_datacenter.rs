@@ -9,8 +9,8 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// Nomad's job validation rejects a job with an empty datacenter name (nomad-facts §4), so
-    /// every job of the pipeline would fail to register.
+    /// Nomad's job validation rejects a job with an empty datacenter name (`Job.Validate` in
+    /// Nomad's `nomad/structs/structs.go`), so every job of the pipeline would fail to register.
     ///
     /// ## Example
     ///

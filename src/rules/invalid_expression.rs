@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That computed object keys (`(expr) = value`) evaluate to a string, number or bool, not to a
-    /// list, an object or null. Checked by expression evaluation (`src/eval.rs`).
+    /// list, an object or null. Checked by expression evaluation.
     ///
     /// ## Why it matters
     ///

@@ -9,9 +9,9 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// Nomad creates namespaces only with names of that pattern, so a job in any other namespace
-    /// is refused at registration with `job "..." is in nonexistent namespace "..."`
-    /// (nomad-facts §1, §4).
+    /// Nomad creates namespaces only with names of that pattern, so a job in any other namespace is
+    /// refused at registration with `job "..." is in nonexistent namespace "..."` (Nomad's
+    /// `nomad/job_endpoint_validators.go`).
     ///
     /// ## Example
     ///

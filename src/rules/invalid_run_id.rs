@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That the run id (from `--run-id` or the git commit) matches `[a-z0-9][a-z0-9_.-]{0,40}`.
-    /// Checked by the CLI (`src/cli.rs`).
+    /// Checked by the CLI.
     ///
     /// ## Why it matters
     ///

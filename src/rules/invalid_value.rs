@@ -4,9 +4,9 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That enumerated values (`storage_driver`, `isolation`, variable `type`) are one of their
-    /// choices, with the closest one as help. Checked by the loader (`src/load.rs`), which also
-    /// uses this rule, without a span, if a checked document still fails to decode into the model
-    /// (which the schema checks should make impossible).
+    /// choices, with the closest one as help. Checked by the loader, which also uses this rule,
+    /// without a span, if a checked document still fails to decode into the model (which the schema
+    /// checks should make impossible).
     ///
     /// ## Why it matters
     ///

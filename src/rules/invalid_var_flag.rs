@@ -3,8 +3,8 @@
 declare_rule! {
     /// ## What it checks
     ///
-    /// That each `--var` argument has the form `NAME=VALUE`. Checked by the loader (`src/load.rs`);
-    /// the diagnostic points into the command line.
+    /// That each `--var` argument has the form `NAME=VALUE`. Checked by the loader; the diagnostic
+    /// points into the command line.
     ///
     /// ## Why it matters
     ///

@@ -4,8 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That `pipeline`, `variable`, `registry` and `test` blocks have their label (the pipeline
-    /// name, the variable name, the registry host, the test name). Checked by the loader
-    /// (`src/load.rs`).
+    /// name, the variable name, the registry host, the test name). Checked by the loader.
     ///
     /// ## Why it matters
     ///

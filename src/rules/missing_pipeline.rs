@@ -3,7 +3,7 @@
 declare_rule! {
     /// ## What it checks
     ///
-    /// That the file has a `pipeline` block. Checked by the loader (`src/load.rs`).
+    /// That the file has a `pipeline` block. Checked by the loader.
     ///
     /// ## Why it matters
     ///

@@ -4,8 +4,8 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That required blocks and attributes are present: `image` and `build` in the pipeline,
-    /// `repository` in `image`, `role` in `vault`, `path` in `credentials`. Checked by the loader
-    /// (`src/load.rs`), from the `required` lists of the schema.
+    /// `repository` in `image`, `role` in `vault`, `path` in `credentials`. Checked by the loader,
+    /// from the `required` lists of the schema.
     ///
     /// ## Why it matters
     ///

@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That `render` has a run id: `--run-id`, or the short commit id of the git repository that
-    /// contains the file. Checked by the CLI (`src/cli.rs`); `validate` uses a placeholder run id.
+    /// contains the file. Checked by the CLI; `validate` uses a placeholder run id.
     ///
     /// ## Why it matters
     ///

@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That there is a repository to clone: `source.url`, or else the `origin` remote of the git
-    /// repository that contains the file. Checked by the planner (`src/plan.rs`).
+    /// repository that contains the file. Checked by the planner.
     ///
     /// ## Why it matters
     ///

@@ -4,8 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That every declared variable gets a value from `--var`, `--var-file`,
-    /// `NOMAD_BUILD_VAR_<name>` or its `default` (looked at in that order). Checked by the loader
-    /// (`src/load.rs`).
+    /// `NOMAD_BUILD_VAR_<name>` or its `default` (looked at in that order). Checked by the loader.
     ///
     /// ## Why it matters
     ///

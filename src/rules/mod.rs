@@ -1,13 +1,21 @@
 //! The rule catalogue: every check nomad-build makes, with a stable id, a severity and docs.
 //!
+//! This is the check stage (load → **check** → plan → render → decode → emit): [`check`] runs
+//! every semantic rule over a loaded file, then [`suppress`] applies the file's suppression
+//! comments.
+//!
 //! Each rule is a file of this module, named after its id (`test-without-command` →
-//! `test_without_command.rs`). The file declares the rule with [`declare_rule!`], whose doc
-//! comment is the rule's documentation (`## What it checks`, `## Why it matters`, `## Example`),
-//! and, for the semantic rules of the validate stage, holds the check itself as
-//! `pub(super) fn check(cx: &mut Cx<'_>)`. Rules checked elsewhere (the loader's structural
-//! checks, the CLI, the planner, the renderer and the jobspec decoder) have a file too, whose
-//! docs say where the check runs. [`all`] lists every rule, sorted by id; `docs/rules.md` is
-//! generated from it by [`markdown`].
+//! `test_without_command.rs`), listed once in `registry!` below. The file declares the rule with
+//! [`declare_rule!`], whose doc comment is the rule's documentation (`## What it checks`,
+//! `## Why it matters`, `## Example`), and, for the semantic rules of the check stage, holds the
+//! check itself as `pub(super) fn check(cx: &mut Cx<'_>)`. Rules checked elsewhere (the
+//! loader's structural checks, the compiler driver, the planner, the renderer and the jobspec
+//! decoder) have a file too, whose docs say where the check runs.
+//!
+//! Every finding is made through its rule's handle, `<rule>::RULE.finding(...)`: the id and the
+//! severity come from the catalogue, so a finding of an unregistered rule, or with another
+//! severity than the catalogue's, cannot be written. [`all`] lists every rule, sorted by id;
+//! `docs/rules.md` is generated from it by [`markdown`].
 
 use std::ops::Range;
 
@@ -23,6 +31,10 @@ pub struct Rule {
     pub id: &'static str,
     /// Default severity.
     pub severity: Severity,
+    /// Whether a suppression comment may silence it: every warning and note, and the errors
+    /// of heuristics that can be false positives (`suppressible: true` in [`declare_rule!`]);
+    /// never an error that means the jobs would be wrong or unparseable.
+    pub suppressible: bool,
     /// One line: what it checks.
     pub summary: &'static str,
     /// Markdown: what it checks, why it matters, an example. The lines of the rule's doc
@@ -44,10 +56,7 @@ impl Rule {
 
     /// A finding of this rule, with the rule's severity.
     pub fn finding(&self, file: FileId, span: Range<usize>, message: impl Into<String>) -> Finding {
-        Finding {
-            severity: self.severity,
-            ..Finding::error(self.id, file, span, message)
-        }
+        Finding::new(self.id, self.severity, file, span, message)
     }
 }
 
@@ -68,6 +77,7 @@ macro_rules! declare_rule {
         $name:ident {
             id: $id:literal,
             severity: $severity:ident,
+            $(suppressible: $suppressible:literal,)?
             summary: $summary:literal $(,)?
         }
     ) => {
@@ -79,179 +89,102 @@ macro_rules! declare_rule {
         pub const RULE: $crate::rules::Rule = $crate::rules::Rule {
             id: $id,
             severity: $crate::diag::Severity::$severity,
+            suppressible: {
+                let heuristic = false $(|| $suppressible)?;
+                heuristic || !matches!($crate::diag::Severity::$severity, $crate::diag::Severity::Error)
+            },
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
         };
     };
 }
 
-pub mod attribute_expected;
-pub mod block_expected;
-pub mod buildah_user;
-pub mod credentials_without_vault;
-pub mod disk_below_log_budget;
-pub mod duplicate_attribute;
-pub mod duplicate_block;
-pub mod duplicate_key;
-pub mod duplicate_label;
-pub mod env_value_interpolated;
-pub mod extra_label;
-pub mod file_unreadable;
-pub mod forbidden_job_field;
-pub mod fuse_with_vfs;
-pub mod insecure_public_registry;
-pub mod insecure_registry_docker_pull;
-pub mod invalid_constraint;
-pub mod invalid_credential_field;
-pub mod invalid_datacenter;
-pub mod invalid_duration;
-pub mod invalid_expression;
-pub mod invalid_image_reference;
-pub mod invalid_namespace;
-pub mod invalid_pipeline_name;
-pub mod invalid_registry_host;
-pub mod invalid_run_id;
-pub mod invalid_suppression;
-pub mod invalid_tag;
-pub mod invalid_value;
-pub mod invalid_var_flag;
-pub mod literal_secret;
-pub mod missing_label;
-pub mod missing_pipeline;
-pub mod missing_required;
-pub mod missing_run_id;
-pub mod missing_source;
-pub mod missing_variable_value;
-pub mod multiple_pipelines;
-pub mod non_nfc_string;
-pub mod overlay_without_backing;
-pub mod privileged_needs_client_opt_in;
-pub mod publish_without_tags;
-pub mod syntax_error;
-pub mod tag_shadows_staging;
-pub mod template_duplicate_field;
-pub mod template_error;
-pub mod template_ignored_field;
-pub mod template_invalid_duration;
-pub mod template_invalid_label;
-pub mod template_missing_field;
-pub mod template_output_syntax;
-pub mod template_type_mismatch;
-pub mod template_unknown_field;
-pub mod templates_unreadable;
-pub mod test_without_command;
-pub mod type_mismatch;
-pub mod undeclared_variable;
-pub mod undefined_variable;
-pub mod unknown_attribute;
-pub mod unknown_block;
-pub mod unprivileged_buildah;
-pub mod unsupported_expression;
-pub mod unused_suppression;
-pub mod value_out_of_range;
-pub mod var_file_unreadable;
-pub mod vault_audience_missing;
-pub mod vault_path_not_kv2;
+/// Registers every rule: its module (one file, named after the id) and, for the rules of the
+/// check stage, the function that checks it. This list is the only place a rule is added; it
+/// must stay sorted by id (a unit test checks it).
+macro_rules! registry {
+    ($($module:ident $(=> $check:ident)?,)*) => {
+        $(pub mod $module;)*
 
-/// Every rule, sorted by id (a unit test checks the order).
-static RULES: &[Rule] = &[
-    attribute_expected::RULE,
-    block_expected::RULE,
-    buildah_user::RULE,
-    credentials_without_vault::RULE,
-    disk_below_log_budget::RULE,
-    duplicate_attribute::RULE,
-    duplicate_block::RULE,
-    duplicate_key::RULE,
-    duplicate_label::RULE,
-    env_value_interpolated::RULE,
-    extra_label::RULE,
-    file_unreadable::RULE,
-    forbidden_job_field::RULE,
-    fuse_with_vfs::RULE,
-    insecure_public_registry::RULE,
-    insecure_registry_docker_pull::RULE,
-    invalid_constraint::RULE,
-    invalid_credential_field::RULE,
-    invalid_datacenter::RULE,
-    invalid_duration::RULE,
-    invalid_expression::RULE,
-    invalid_image_reference::RULE,
-    invalid_namespace::RULE,
-    invalid_pipeline_name::RULE,
-    invalid_registry_host::RULE,
-    invalid_run_id::RULE,
-    invalid_suppression::RULE,
-    invalid_tag::RULE,
-    invalid_value::RULE,
-    invalid_var_flag::RULE,
-    literal_secret::RULE,
-    missing_label::RULE,
-    missing_pipeline::RULE,
-    missing_required::RULE,
-    missing_run_id::RULE,
-    missing_source::RULE,
-    missing_variable_value::RULE,
-    multiple_pipelines::RULE,
-    non_nfc_string::RULE,
-    overlay_without_backing::RULE,
-    privileged_needs_client_opt_in::RULE,
-    publish_without_tags::RULE,
-    syntax_error::RULE,
-    tag_shadows_staging::RULE,
-    template_duplicate_field::RULE,
-    template_error::RULE,
-    template_ignored_field::RULE,
-    template_invalid_duration::RULE,
-    template_invalid_label::RULE,
-    template_missing_field::RULE,
-    template_output_syntax::RULE,
-    template_type_mismatch::RULE,
-    template_unknown_field::RULE,
-    templates_unreadable::RULE,
-    test_without_command::RULE,
-    type_mismatch::RULE,
-    undeclared_variable::RULE,
-    undefined_variable::RULE,
-    unknown_attribute::RULE,
-    unknown_block::RULE,
-    unprivileged_buildah::RULE,
-    unsupported_expression::RULE,
-    unused_suppression::RULE,
-    value_out_of_range::RULE,
-    var_file_unreadable::RULE,
-    vault_audience_missing::RULE,
-    vault_path_not_kv2::RULE,
-];
+        /// Every rule, sorted by id.
+        static RULES: &[Rule] = &[$($module::RULE,)*];
 
-/// The checks of the validate stage, one per rule file that has one.
-const CHECKS: &[fn(&mut Cx<'_>)] = &[
-    credentials_without_vault::check,
-    disk_below_log_budget::check,
-    env_value_interpolated::check,
-    fuse_with_vfs::check,
-    insecure_public_registry::check,
-    insecure_registry_docker_pull::check,
-    invalid_constraint::check,
-    invalid_credential_field::check,
-    invalid_datacenter::check,
-    invalid_duration::check,
-    invalid_image_reference::check,
-    invalid_namespace::check,
-    invalid_pipeline_name::check,
-    invalid_registry_host::check,
-    invalid_tag::check,
-    literal_secret::check,
-    non_nfc_string::check,
-    overlay_without_backing::check,
-    privileged_needs_client_opt_in::check,
-    publish_without_tags::check,
-    tag_shadows_staging::check,
-    test_without_command::check,
-    unprivileged_buildah::check,
-    vault_audience_missing::check,
-    vault_path_not_kv2::check,
-];
+        /// The rules of the check stage with their checks, sorted by id.
+        static CHECKS: &[(&Rule, fn(&mut Cx<'_>))] = &[$($((&$module::RULE, $module::$check),)?)*];
+    };
+}
+
+registry! {
+    attribute_expected,
+    block_expected,
+    buildah_user,
+    credentials_without_vault => check,
+    disk_below_log_budget => check,
+    duplicate_attribute,
+    duplicate_block,
+    duplicate_key,
+    duplicate_label,
+    env_value_interpolated => check,
+    extra_label,
+    file_unreadable,
+    forbidden_job_field,
+    fuse_with_vfs => check,
+    insecure_public_registry => check,
+    insecure_registry_docker_pull => check,
+    invalid_constraint => check,
+    invalid_credential_field => check,
+    invalid_datacenter => check,
+    invalid_duration => check,
+    invalid_expression,
+    invalid_image_reference => check,
+    invalid_namespace => check,
+    invalid_pipeline_name => check,
+    invalid_registry_host => check,
+    invalid_run_id,
+    invalid_suppression,
+    invalid_tag => check,
+    invalid_value,
+    invalid_var_flag,
+    literal_secret => check,
+    missing_label,
+    missing_pipeline,
+    missing_required,
+    missing_run_id,
+    missing_source,
+    missing_variable_value,
+    multiple_pipelines,
+    non_nfc_string => check,
+    overlay_without_backing => check,
+    privileged_needs_client_opt_in => check,
+    publish_without_tags => check,
+    syntax_error,
+    tag_shadows_staging => check,
+    template_duplicate_field,
+    template_error,
+    template_ignored_field,
+    template_invalid_duration,
+    template_invalid_label,
+    template_missing_field,
+    template_output_syntax,
+    template_type_mismatch,
+    template_unknown_field,
+    templates_unreadable,
+    test_without_command => check,
+    type_mismatch,
+    undeclared_variable,
+    undefined_variable,
+    unknown_attribute,
+    unknown_block,
+    unprivileged_buildah => check,
+    unsupported_expression,
+    unused_suppression,
+    value_out_of_range,
+    var_file_unreadable,
+    vault_audience_missing => check,
+    vault_path_not_kv2 => check,
+}
+
+pub mod suppress;
 
 /// Every rule, sorted by id.
 pub fn all() -> &'static [Rule] {
@@ -273,7 +206,7 @@ pub fn check(l: &Loaded) -> Vec<Finding> {
         base: child("/pipeline", name),
         out: Vec::new(),
     };
-    for check in CHECKS {
+    for (_, check) in CHECKS {
         check(&mut cx);
     }
     cx.out
@@ -282,12 +215,12 @@ pub fn check(l: &Loaded) -> Vec<Finding> {
 /// Runs the rules that look at a rendered job: `phase` is its phase, `src` the rendered HCL
 /// jobspec (file `file`) that `job` was decoded from. Returns findings in no particular order.
 pub fn check_rendered(
-    phase: &str,
+    phase: crate::phase::Phase,
     job: &crate::nomad::model::Job,
     file: FileId,
     src: &str,
 ) -> Vec<Finding> {
-    buildah_user::check_rendered(phase, job, file, src)
+    buildah_user::check_rendered(phase.name(), job, file, src)
 }
 
 /// A table of every rule: id, severity and summary, one rule a line, columns aligned.
@@ -310,7 +243,7 @@ pub fn table() -> String {
 pub fn markdown() -> String {
     let mut out = String::from(
         "# Rules\n\n\
-         <!-- Generated from src/rules/ by `rules::markdown()`; regenerate with \
+         <!-- Generated from the rule catalogue (`nomad-build rules`); regenerate with \
          `UPDATE_DOCS=1 cargo test --test rules`. -->\n\n\
          Every diagnostic of `nomad-build` names the rule that found it. Errors stop `render` \
          and fail `validate`; warnings fail `validate` only with `--deny warnings`; notes say \
@@ -330,10 +263,11 @@ pub fn markdown() -> String {
     }
     for r in RULES {
         out.push_str(&format!(
-            "\n## {}\n\n- severity: **{}**\n- summary: {}\n\n",
+            "\n## {}\n\n- severity: **{}**\n- summary: {}\n- can be suppressed: {}\n\n",
             r.id,
             severity_name(r.severity),
-            r.summary
+            r.summary,
+            if r.suppressible { "yes" } else { "no" }
         ));
         // The rule's own `##` sections sit one level below its heading here.
         let mut fenced = false;
@@ -472,6 +406,7 @@ mod tests {
         let r = Rule {
             id: "x",
             severity: Severity::Note,
+            suppressible: true,
             summary: "x",
             doc: " a\n   indented\n\n",
         };
@@ -482,34 +417,7 @@ mod tests {
     fn semantic_rules_find_their_own_examples() {
         // Each checked rule's `## Example` triggers it (rules whose check runs elsewhere are
         // covered by fixtures and the tests of that stage).
-        let checked = [
-            credentials_without_vault::RULE,
-            disk_below_log_budget::RULE,
-            env_value_interpolated::RULE,
-            fuse_with_vfs::RULE,
-            insecure_public_registry::RULE,
-            insecure_registry_docker_pull::RULE,
-            invalid_constraint::RULE,
-            invalid_credential_field::RULE,
-            invalid_datacenter::RULE,
-            invalid_duration::RULE,
-            invalid_image_reference::RULE,
-            invalid_namespace::RULE,
-            invalid_pipeline_name::RULE,
-            invalid_registry_host::RULE,
-            invalid_tag::RULE,
-            literal_secret::RULE,
-            non_nfc_string::RULE,
-            overlay_without_backing::RULE,
-            privileged_needs_client_opt_in::RULE,
-            publish_without_tags::RULE,
-            tag_shadows_staging::RULE,
-            test_without_command::RULE,
-            unprivileged_buildah::RULE,
-            vault_audience_missing::RULE,
-            vault_path_not_kv2::RULE,
-        ];
-        assert_eq!(checked.len(), CHECKS.len());
+        let checked = CHECKS.iter().map(|(rule, _)| **rule);
         for r in checked {
             let findings = run(&example(&r));
             let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule == r.id).collect();

@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That the file has only one `pipeline` block; each one after the first is reported. Checked
-    /// by the loader (`src/load.rs`).
+    /// by the loader.
     ///
     /// ## Why it matters
     ///

@@ -16,13 +16,13 @@ declare_rule! {
     ///
     /// ## Why it matters
     ///
-    /// nomad-build promises that user strings reach the task byte for byte. HashiCorp's HCL
-    /// parser, which reads the HCL jobspec (`nomad job run job.nomad.hcl`), stores strings as
-    /// go-cty values, and `cty.StringVal` normalizes every string to NFC, even characters
-    /// written as `\u` escapes; no escape can prevent it (see `src/escape.rs`). So a non-NFC
-    /// string arrives in its NFC form, different bytes that can break checksums, file names or
-    /// string comparisons in the build. The API JSON keeps the bytes, except perhaps in task
-    /// `config`, which the client reads again with the same library.
+    /// nomad-build promises that user strings reach the task byte for byte. HashiCorp's HCL parser,
+    /// which reads the HCL jobspec (`nomad job run job.nomad.hcl`), stores strings as go-cty
+    /// values, and `cty.StringVal` normalizes every string to NFC, even characters written as `\u`
+    /// escapes; no escape can prevent it. So a non-NFC string arrives in its NFC form, different
+    /// bytes that can break checksums, file names or string comparisons in the build. The API JSON
+    /// keeps the bytes, except perhaps in task `config`, which the client reads again with the same
+    /// library.
     ///
     /// ## Example
     ///

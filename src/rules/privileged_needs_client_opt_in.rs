@@ -10,11 +10,12 @@ declare_rule! {
     /// ## Why it matters
     ///
     /// A privileged docker task runs only on clients whose docker plugin sets
-    /// `allow_privileged = true`; elsewhere it fails with `Docker privileged mode is disabled on
-    /// this Nomad agent`. nomad-build adds the constraint
+    /// `allow_privileged = true`; elsewhere it fails with
+    /// `Docker privileged mode is disabled on this Nomad agent`. nomad-build adds the constraint
     /// `${attr.driver.docker.privileged.enabled} = true` to the build group, so on a cluster
-    /// without such clients the job stays pending with a placement failure at plan time
-    /// instead of failing after placement (nomad-facts §4, "Docker driver").
+    /// without such clients the job stays pending with a placement failure at plan time instead of
+    /// failing after placement. The docker driver sets that node attribute exactly when its plugin
+    /// allows privileged containers (Nomad's `drivers/docker/fingerprint.go`).
     ///
     /// Privileged mode is the default, and the note is given only when `privileged = true` is
     /// written out, so that files relying on the default stay quiet: writing it says the

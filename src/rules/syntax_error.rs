@@ -3,9 +3,9 @@
 declare_rule! {
     /// ## What it checks
     ///
-    /// That `build.hcl` and each `--var-file` parse as HCL native syntax. Checked by the loader
-    /// (`src/load.rs`), which parses with hcl-edit before anything else; it reports the first
-    /// syntax error of a file, where the parser stopped, and checks nothing else in that file.
+    /// That `build.hcl` and each `--var-file` parse as HCL native syntax. Checked by the loader,
+    /// which parses with hcl-edit before anything else; it reports the first syntax error of a
+    /// file, where the parser stopped, and checks nothing else in that file.
     ///
     /// ## Why it matters
     ///

@@ -6,10 +6,10 @@ declare_rule! {
     /// That a rendered jobspec has one `job` block, gives no single-use block twice (a map such as
     /// `meta` counts once, whether written as a block or an attribute), and no two labelled blocks
     /// the same label. A repeated attribute is already refused by the parser, as
-    /// `template-output-syntax`. Checked by the jobspec decoder (`src/nomad/jobspec.rs`), which
-    /// reads every rendered HCL jobspec into nomad-build's model of Nomad's job API, following
-    /// Nomad's own jobspec parser, so that the HCL file and the API JSON describe the same job. The
-    /// embedded templates never trigger it; an override given with `--templates` can.
+    /// `template-output-syntax`. Checked by the jobspec decoder, which reads every rendered HCL
+    /// jobspec into nomad-build's model of Nomad's job API, following Nomad's own jobspec parser,
+    /// so that the HCL file and the API JSON describe the same job. The embedded templates never
+    /// trigger it; an override given with `--templates` can.
     ///
     /// ## Why it matters
     ///

@@ -5,7 +5,7 @@ declare_rule! {
     ///
     /// That every job template (embedded, or an override given with `--templates`) renders: no
     /// syntax error, no undefined value (templates are strict), no failing filter. Checked by the
-    /// renderer (`src/render.rs`); the diagnostic points into the template.
+    /// renderer; the diagnostic points into the template.
     ///
     /// ## Why it matters
     ///

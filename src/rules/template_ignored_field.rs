@@ -6,15 +6,16 @@ declare_rule! {
     /// That a rendered jobspec uses nothing Nomad accepts and then ignores: `vault { policies }`
     /// (ignored since Nomad 1.10), and the constraint shorthands `is_set`, `is_not_set`,
     /// `set_contains_any` and `set_contains_all`, which Nomad's jobspec parser accepts and drops.
-    /// Checked by the jobspec decoder (`src/nomad/jobspec.rs`), which reads every rendered HCL
-    /// jobspec into nomad-build's model of Nomad's job API, following Nomad's own jobspec parser,
-    /// so that the HCL file and the API JSON describe the same job. The embedded templates never
-    /// trigger it; an override given with `--templates` can.
+    /// Checked by the jobspec decoder, which reads every rendered HCL jobspec into nomad-build's
+    /// model of Nomad's job API, following Nomad's own jobspec parser, so that the HCL file and the
+    /// API JSON describe the same job. The embedded templates never trigger it; an override given
+    /// with `--templates` can.
     ///
     /// ## Why it matters
     ///
     /// The job would not do what it says: `policies` grants nothing since the token workflow was
-    /// removed (nomad-facts §3), and a dropped constraint places the job on any node.
+    /// removed in Nomad 1.10.0 (hashicorp/nomad#25155), and a dropped constraint places the job on
+    /// any node.
     ///
     /// ## Example
     ///

@@ -4,16 +4,15 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That every duration of a rendered jobspec (`max_run_duration`, `interval`, `delay`, ...) is
-    /// a Go duration string or integer nanoseconds. Checked by the jobspec decoder
-    /// (`src/nomad/jobspec.rs`), which reads every rendered HCL jobspec into nomad-build's model of
-    /// Nomad's job API, following Nomad's own jobspec parser, so that the HCL file and the API JSON
-    /// describe the same job. The embedded templates never trigger it; an override given with
-    /// `--templates` can.
+    /// a Go duration string or integer nanoseconds. Checked by the jobspec decoder, which reads
+    /// every rendered HCL jobspec into nomad-build's model of Nomad's job API, following Nomad's
+    /// own jobspec parser, so that the HCL file and the API JSON describe the same job. The
+    /// embedded templates never trigger it; an override given with `--templates` can.
     ///
     /// ## Why it matters
     ///
-    /// Nomad parses durations with Go's `time.ParseDuration` (nomad-facts §2); `1d` or `5` (no
-    /// unit) would be refused.
+    /// Nomad parses durations with Go's `time.ParseDuration` (`decodeDuration` in Nomad's
+    /// `jobspec2/hcl_conversions.go`); `1d` or `5` (no unit) would be refused.
     ///
     /// ## Example
     ///

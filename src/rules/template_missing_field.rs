@@ -4,10 +4,10 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That a rendered jobspec has a `job` block, and every block the attributes the model
-    /// requires. Checked by the jobspec decoder (`src/nomad/jobspec.rs`), which reads every
-    /// rendered HCL jobspec into nomad-build's model of Nomad's job API, following Nomad's own
-    /// jobspec parser, so that the HCL file and the API JSON describe the same job. The embedded
-    /// templates never trigger it; an override given with `--templates` can.
+    /// requires. Checked by the jobspec decoder, which reads every rendered HCL jobspec into
+    /// nomad-build's model of Nomad's job API, following Nomad's own jobspec parser, so that the
+    /// HCL file and the API JSON describe the same job. The embedded templates never trigger it; an
+    /// override given with `--templates` can.
     ///
     /// ## Why it matters
     ///

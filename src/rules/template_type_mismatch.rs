@@ -4,15 +4,15 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That every value of a rendered jobspec has the type of its field in the job model. Checked
-    /// by the jobspec decoder (`src/nomad/jobspec.rs`), which reads every rendered HCL jobspec into
-    /// nomad-build's model of Nomad's job API, following Nomad's own jobspec parser, so that the
-    /// HCL file and the API JSON describe the same job. The embedded templates never trigger it; an
-    /// override given with `--templates` can.
+    /// by the jobspec decoder, which reads every rendered HCL jobspec into nomad-build's model of
+    /// Nomad's job API, following Nomad's own jobspec parser, so that the HCL file and the API JSON
+    /// describe the same job. The embedded templates never trigger it; an override given with
+    /// `--templates` can.
     ///
     /// ## Why it matters
     ///
-    /// The API rejects a type mismatch with a 400 decode error (nomad-facts §1); the HCL and JSON
-    /// outputs would disagree about the job.
+    /// The API rejects a type mismatch with a 400 decode error (Go's `encoding/json`, `decodeBody`
+    /// in Nomad's `command/agent/http.go`); the HCL and JSON outputs would disagree about the job.
     ///
     /// ## Example
     ///

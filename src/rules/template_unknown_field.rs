@@ -6,16 +6,17 @@ declare_rule! {
     /// That every block and attribute of a rendered jobspec exists at its place in the job model,
     /// in its form (block or attribute), and is not one the decoder refuses: `update` and `migrate`
     /// (not allowed in batch jobs), blocks nomad-build does not model, deprecated fields, and
-    /// `stop`, which the model lacks. Checked by the jobspec decoder (`src/nomad/jobspec.rs`),
-    /// which reads every rendered HCL jobspec into nomad-build's model of Nomad's job API,
-    /// following Nomad's own jobspec parser, so that the HCL file and the API JSON describe the
-    /// same job. The embedded templates never trigger it; an override given with `--templates` can.
+    /// `stop`, which the model lacks. Checked by the jobspec decoder, which reads every rendered
+    /// HCL jobspec into nomad-build's model of Nomad's job API, following Nomad's own jobspec
+    /// parser, so that the HCL file and the API JSON describe the same job. The embedded templates
+    /// never trigger it; an override given with `--templates` can.
     ///
     /// ## Why it matters
     ///
-    /// Nomad's JSON decoding ignores unknown keys (nomad-facts §1) and its driver config errors
-    /// surface only after placement (§4), so a misspelt field would be dropped silently or fail
-    /// late.
+    /// Nomad's JSON decoding ignores unknown keys (Go's `encoding/json`, `decodeBody` in Nomad's
+    /// `command/agent/http.go`), and the servers do not validate driver `config`, whose errors
+    /// surface only on the client after placement, so a misspelt field would be dropped silently or
+    /// fail late.
     ///
     /// ## Example
     ///

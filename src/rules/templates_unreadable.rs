@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That the directory given with `--templates DIR` and its `*.j2` files can be read. Checked by
-    /// the CLI (`src/cli.rs`).
+    /// the CLI.
     ///
     /// ## Why it matters
     ///

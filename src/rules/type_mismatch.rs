@@ -5,8 +5,8 @@ declare_rule! {
     ///
     /// That every value has the type the schema gives it, for values written in the file and for
     /// `--var`, `--var-file` and `NOMAD_BUILD_VAR_*` values of typed variables; and that only
-    /// strings, numbers and bools are interpolated into strings. Checked by the loader
-    /// (`src/load.rs`) and by expression evaluation (`src/eval.rs`).
+    /// strings, numbers and bools are interpolated into strings. Checked by the loader and by
+    /// expression evaluation.
     ///
     /// ## Why it matters
     ///

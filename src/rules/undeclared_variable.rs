@@ -4,7 +4,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That each `--var NAME=VALUE` and each line of a `--var-file` names a declared variable.
-    /// Checked by the loader (`src/load.rs`) while resolving variable values.
+    /// Checked by the loader while resolving variable values.
     ///
     /// ## Why it matters
     ///

@@ -5,7 +5,7 @@ declare_rule! {
     ///
     /// That every `var.<name>` in the pipeline names a declared variable (the help line suggests
     /// the closest one), and that variable defaults and `--var-file` values, where no variables
-    /// exist, use none. Checked by expression evaluation (`src/eval.rs`).
+    /// exist, use none. Checked by expression evaluation.
     ///
     /// ## Why it matters
     ///

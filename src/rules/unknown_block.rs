@@ -5,8 +5,7 @@ declare_rule! {
     ///
     /// That every block type is one its parent defines: `variable` and `pipeline` at the top level,
     /// the blocks of the language inside the pipeline, and none in a `--var-file` (which holds only
-    /// `name = value` lines). The help line names the closest valid block. Checked by the loader
-    /// (`src/load.rs`).
+    /// `name = value` lines). The help line names the closest valid block. Checked by the loader.
     ///
     /// ## Why it matters
     ///

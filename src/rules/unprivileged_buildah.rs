@@ -11,12 +11,12 @@ declare_rule! {
     ///
     /// Without privileged mode, buildah still needs to mount filesystems for `RUN` steps, so the
     /// build task carries `cap_add = ["SYS_ADMIN"]` and
-    /// `security_opt = ["seccomp=unconfined", "apparmor=unconfined"]` instead. The docker
-    /// driver's default `allow_caps` does not include `SYS_ADMIN`, and it is checked on the
-    /// client only after placement: the task fails with `driver does not allow the following
-    /// capabilities: ...`. Nomad has no node attribute for `allow_caps`, so no constraint
-    /// can steer the job to clients that allow it (nomad-facts §4, "Docker driver"). The build
-    /// clients need
+    /// `security_opt = ["seccomp=unconfined", "apparmor=unconfined"]` instead. The docker driver's
+    /// default `allow_caps` does not include `SYS_ADMIN`, and it is checked on the client only
+    /// after placement: the task fails with
+    /// `driver does not allow the following capabilities: ...`. Nomad has no node attribute for
+    /// `allow_caps` (the docker driver's fingerprint, `drivers/docker/fingerprint.go`, publishes
+    /// none), so no constraint can steer the job to clients that allow it. The build clients need
     /// `plugin "docker" { config { allow_caps = [<the default list>, "SYS_ADMIN"] } }`.
     ///
     /// ## Example

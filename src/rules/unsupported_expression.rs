@@ -5,9 +5,8 @@ declare_rule! {
     ///
     /// That values are literals or `var.<name>` references: no operators, conditionals, `for`
     /// expressions, function calls, template directives or other references outside strings.
-    /// Checked by expression evaluation (`src/eval.rs`); the jobspec decoder
-    /// (`src/nomad/jobspec.rs`) uses the same rule for `${...}` interpolations in a rendered job
-    /// that Nomad would evaluate.
+    /// Checked by expression evaluation; the jobspec decoder uses the same rule for `${...}`
+    /// interpolations in a rendered job that Nomad would evaluate.
     ///
     /// ## Why it matters
     ///

@@ -5,7 +5,7 @@ declare_rule! {
     ///
     /// That each suppression comment silences at least one finding of its rule: on its own line or
     /// the next (`ignore`), or anywhere in the file (`ignore-file`). Checked by the suppression
-    /// pass (`src/suppress.rs`) after validation.
+    /// pass after validation.
     ///
     /// ## Why it matters
     ///

@@ -4,12 +4,12 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That numbers are within their range: `priority` 1–100, `cpu` ≥ 1, `memory` ≥ 10, `disk` ≥
-    /// 10. Checked by the loader (`src/load.rs`), from the schema's minimum and maximum.
+    /// 10. Checked by the loader, from the schema's minimum and maximum.
     ///
     /// ## Why it matters
     ///
-    /// These are Nomad's own limits (`Job.Validate`, `Resources.Validate`, nomad-facts §4): a job
-    /// outside them is refused at registration.
+    /// These are Nomad's own limits (`Job.Validate` and `Resources.Validate` in Nomad's
+    /// `nomad/structs/structs.go`): a job outside them is refused at registration.
     ///
     /// ## Example
     ///

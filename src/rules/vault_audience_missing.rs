@@ -12,10 +12,10 @@ declare_rule! {
     /// The tasks that read credentials log in to Vault with their `vault_default` workload
     /// identity. With `audience`, each such task carries `identity "vault_default"` with that
     /// audience. Without it, the identity must come from the Nomad servers' agent configuration,
-    /// `vault { default_identity { aud = [...] } }`. If the servers have none, Nomad still
-    /// accepts the job, but the task cannot get a token: `failed to retrieve signed workload
-    /// identity` is a recoverable error, so the task keeps retrying with backoff instead of
-    /// failing, until the job's `timeout` if it has one (nomad-facts §3, "Vault auth model").
+    /// `vault { default_identity { aud = [...] } }`. If the servers have none, Nomad still accepts
+    /// the job, but the task cannot get a token: `failed to retrieve signed workload identity` is a
+    /// recoverable error, so the task keeps retrying with backoff instead of failing, until the
+    /// job's `timeout` if it has one (Nomad's `client/allocrunner/taskrunner/vault_hook.go`).
     ///
     /// This is a note, not a warning: a cluster whose servers set `default_identity` needs
     /// nothing more.

@@ -9,9 +9,9 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Nomad job schema shipped in ../shared.
+/// The Nomad job schema vendored in `schemas/nomad/` (Nomad main; see its README).
 pub fn nomad_schema() -> jsonschema::Validator {
-    let path = root().join("../shared/nomad/job.schema.json");
+    let path = root().join("schemas/nomad/job.schema.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");

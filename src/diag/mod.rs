@@ -1,9 +1,15 @@
-//! Diagnostics: rules produce [`Finding`]s (data); this module renders them with miette.
+//! Diagnostics: rules produce [`Finding`]s (data) that point into [`Sources`]; [`human`]
+//! renders them with miette, [`report`] as JSON, SARIF or GitHub workflow commands, and
+//! [`cmdline`] makes the command line a source that findings about flags point into.
 
-use std::fmt;
 use std::ops::Range;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+pub mod cmdline;
+pub mod human;
+pub mod report;
+
+pub use cmdline::CommandLine;
+pub use human::{render, Color};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +54,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` with `severity` at `span` in `file`. Only [`crate::rules::Rule`]
+    /// calls this, so the id and severity always come from the catalogue.
+    pub(crate) fn new(
+        rule: &'static str,
+        severity: Severity,
+        file: FileId,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            rule,
+            severity,
+            file,
+            message: message.into(),
+            primary: Label {
+                span,
+                text: String::new(),
+            },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
     /// An error of `rule` at `span` in `file`.
     pub fn error(
         rule: &'static str,
@@ -138,6 +167,10 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// The invocation findings about flags point into ([`cmdline`]).
+    command_line: Option<CommandLine>,
+    /// Its file, once a finding points into it.
+    command_line_id: Option<FileId>,
 }
 
 impl Sources {
@@ -171,95 +204,6 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-/// Whether rendered diagnostics use colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Color {
-    /// ANSI colours and styles.
-    Always,
-    /// Plain text.
-    Never,
-}
-
-/// A finding bound to its source, as miette wants it.
-struct View<'a> {
-    finding: &'a Finding,
-    source: NamedSource<String>,
-}
-
-impl fmt::Debug for View<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.finding.fmt(f)
-    }
-}
-
-impl fmt::Display for View<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
-    }
-}
-
-impl std::error::Error for View<'_> {}
-
-impl Diagnostic for View<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.finding.rule))
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        })
-    }
-
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = |l: &Label, primary: bool| {
-            let text = (!l.text.is_empty()).then(|| l.text.clone());
-            let span = miette::SourceSpan::from(l.span.start..l.span.end.max(l.span.start));
-            if primary {
-                LabeledSpan::new_primary_with_span(text, span)
-            } else {
-                LabeledSpan::new_with_span(text, span)
-            }
-        };
-        let primary = std::iter::once(label(&self.finding.primary, true));
-        let rest = self.finding.secondary.iter().map(move |l| label(l, false));
-        Some(Box::new(primary.chain(rest)))
-    }
-}
-
-/// Renders one finding the way `validate` prints it.
-pub fn render(finding: &Finding, sources: &Sources, color: Color) -> String {
-    let file = sources.get(finding.file);
-    let view = View {
-        finding,
-        source: NamedSource::new(file.name.clone(), file.text.clone()).with_language("hcl"),
-    };
-    let theme = match color {
-        Color::Always => GraphicalTheme::unicode(),
-        Color::Never => GraphicalTheme::unicode_nocolor(),
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
-    let mut out = String::new();
-    // Writing into a String cannot fail.
-    let _ = handler.render_report(&mut out, &view);
-    out
 }
 
 /// Sorts findings by file, then position, then rule, and drops exact duplicates.

@@ -456,37 +456,42 @@ mod tests {
         let build = text.find("build {").expect("build");
         let block_end = text.find("  }").expect("block end") + 3;
         let findings = vec![
-            Finding::error(
+            Finding::new(
                 "invalid-duration",
+                Severity::Error,
                 file,
                 timeout..timeout + 4,
                 "`1d` is not a duration",
             )
             .label("unknown unit `d` in duration")
             .help("use `24h`"),
-            Finding::warning(
+            Finding::new(
                 "not-a-catalogued-rule",
+                Severity::Warning,
                 file,
                 build..block_end,
                 "odd: 100%, really",
             )
             .label("this block")
             .also(0..8, "the pipeline"),
-            Finding::note(
+            Finding::new(
                 "privileged-needs-client-opt-in",
+                Severity::Note,
                 file,
                 text.len()..text.len(),
                 "at the end",
             ),
-            Finding::error(
+            Finding::new(
                 "invalid-run-id",
+                Severity::Error,
                 cmd,
                 9..15,
                 "`Bad,Id` is not a valid run id",
             ),
             // An exact duplicate is reported once.
-            Finding::error(
+            Finding::new(
                 "invalid-run-id",
+                Severity::Error,
                 cmd,
                 9..15,
                 "`Bad,Id` is not a valid run id",
@@ -632,7 +637,13 @@ mod tests {
         let file = sources.add("build.hcl", text);
         let x = text.find('x').expect("x");
         let out = json(
-            &[Finding::error("syntax-error", file, x..x + 1, "x")],
+            &[Finding::new(
+                "syntax-error",
+                Severity::Error,
+                file,
+                x..x + 1,
+                "x",
+            )],
             &sources,
         );
         let v: Value = serde_json::from_str(&out).expect("JSON");
@@ -654,7 +665,16 @@ mod tests {
     fn json_snippet_of_a_range_ending_in_a_newline_stops_at_that_line() {
         let mut sources = Sources::default();
         let file = sources.add("build.hcl", "one\ntwo\nthree\n");
-        let out = json(&[Finding::error("syntax-error", file, 4..8, "x")], &sources);
+        let out = json(
+            &[Finding::new(
+                "syntax-error",
+                Severity::Error,
+                file,
+                4..8,
+                "x",
+            )],
+            &sources,
+        );
         let v: Value = serde_json::from_str(&out).expect("JSON");
         let d = &v["diagnostics"][0];
         assert_eq!(
@@ -672,7 +692,13 @@ mod tests {
         let (a, fa) = sample();
         let mut b = Sources::default();
         let file = b.add("other/build.hcl", "x");
-        let fb = vec![Finding::warning("test-without-command", file, 0..1, "w")];
+        let fb = vec![Finding::new(
+            "test-without-command",
+            Severity::Warning,
+            file,
+            0..1,
+            "w",
+        )];
         let out = json_all(&[(a, fa), (b, fb)]);
         let v: Value = serde_json::from_str(&out).expect("JSON");
         assert_eq!(v["error_count"], 2);
@@ -697,7 +723,7 @@ mod tests {
 
     fn sarif_validator() -> jsonschema::Validator {
         let schema: Value =
-            serde_json::from_str(include_str!("../tests/sarif/sarif-schema-2.1.0.json"))
+            serde_json::from_str(include_str!("../../tests/sarif/sarif-schema-2.1.0.json"))
                 .expect("the schema is JSON");
         jsonschema::options()
             .should_validate_formats(true)
@@ -878,7 +904,13 @@ mod tests {
         let mut sources = Sources::default();
         let file = sources.add("we,ird:name%.hcl", "x");
         let out = github(
-            &[Finding::error("syntax-error", file, 0..1, "bad\nthing")],
+            &[Finding::new(
+                "syntax-error",
+                Severity::Error,
+                file,
+                0..1,
+                "bad\nthing",
+            )],
             &sources,
         );
         assert_eq!(

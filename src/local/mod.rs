@@ -4,10 +4,12 @@
 //! not a re-implementation): each task gets a directory laid out like a Nomad allocation
 //! (`alloc/`, `<task>/local`, `<task>/secrets`) and the `NOMAD_*` variables Nomad would set;
 //! task `config` strings go through the same `${...}` interpolation pass as on a Nomad client;
-//! credential templates are rendered from `--secrets` by [`crate::ctmpl`], as consul-template
+//! credential templates are rendered from `--secrets` by [`ctmpl`], as consul-template
 //! would render them from Vault. Script tasks (`checkout`, `build`, `publish`) run their
 //! `sh -c` script with the host's git, buildah and skopeo; test tasks run their command inside
 //! their image with `buildah from` + `buildah run`.
+
+pub mod ctmpl;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -18,9 +20,10 @@ use std::time::{Duration, Instant};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use crate::cli::Compiled;
-use crate::ctmpl;
+use crate::compile::Compiled;
 use crate::nomad::model::{Job, Task, TaskGroup};
+use crate::phase::{Phase, Role};
+use crate::plan::GitInfo;
 use crate::reference;
 
 /// Options of a local run.
@@ -73,15 +76,129 @@ pub enum LocalError {
         /// `phase/task`.
         task: String,
     },
+    /// The rendered job has a task the plan did not ask the templates for, so its role (and
+    /// how to run it) is unknown.
+    #[error(
+        "task `{task}` of group `{group}` in the {phase} job is not one the plan asked for; a \
+         template override must name its tasks with `names.*` and the test names"
+    )]
+    UnplannedTask {
+        /// The phase.
+        phase: Phase,
+        /// Group name.
+        group: String,
+        /// Task name.
+        task: String,
+    },
+}
+
+/// Every task of `phases` whose role the plan does not know, as errors.
+pub fn unplanned_tasks(compiled: &Compiled, phases: &[Phase]) -> Vec<LocalError> {
+    let mut out = Vec::new();
+    for r in compiled.phases.iter().filter(|r| phases.contains(&r.phase)) {
+        for g in &r.job.job.task_groups {
+            let group = g.name.as_deref().unwrap_or_default();
+            for t in &g.tasks {
+                if r.role(group, task_name(t)).is_none() {
+                    out.push(LocalError::UnplannedTask {
+                        phase: r.phase,
+                        group: group.to_owned(),
+                        task: task_name(t).to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads a `--secrets` file: a JSON object mapping Vault KV v2 paths to their data.
+pub fn load_secrets(path: &Path) -> Result<Map<String, Value>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the secrets file `{}`: {e}", path.display()))?;
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(format!(
+            "`{}` must hold a JSON object of Vault paths",
+            path.display()
+        )),
+        Err(e) => Err(format!(
+            "cannot read the secrets file `{}`: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// The working tree that stands in for the checkout of `file`: the root of the git working
+/// tree that contains it, else its directory; canonical.
+pub fn source_dir(file: &Path) -> PathBuf {
+    let file_dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = GitInfo::toplevel(file_dir).unwrap_or_else(|| file_dir.to_path_buf());
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+/// The work directory of a run: the one given, or a temporary one removed when dropped
+/// unless kept.
+#[derive(Debug)]
+pub struct Workdir {
+    path: PathBuf,
+    temp: Option<tempfile::TempDir>,
+}
+
+impl Workdir {
+    /// `dir`, or a new temporary directory.
+    pub fn new(dir: Option<&Path>) -> std::io::Result<Self> {
+        match dir {
+            Some(d) => Ok(Workdir {
+                path: d.to_path_buf(),
+                temp: None,
+            }),
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("nomad-build-local.")
+                    .tempdir()?;
+                Ok(Workdir {
+                    path: t.path().to_path_buf(),
+                    temp: Some(t),
+                })
+            }
+        }
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Keeps a temporary directory after the run.
+    pub fn keep(self) {
+        let _ = self.temp.map(tempfile::TempDir::keep);
+    }
+}
+
+/// The exit status of a run: the first failing task's exit code (1 when it has none).
+pub fn exit_code(results: &[TaskResult]) -> u8 {
+    let code = results.iter().find_map(|r| match r.status {
+        Status::Failed(c) => Some(c),
+        _ => None,
+    });
+    match code {
+        None => 0,
+        Some(c) => u8::try_from(c).ok().filter(|c| *c != 0).unwrap_or(1),
+    }
 }
 
 /// Every secret path the tasks that will run read, with the first task that reads it.
-pub fn needed_secrets(compiled: &Compiled, phases: &[&str], clone: bool) -> Vec<(String, String)> {
+pub fn needed_secrets(compiled: &Compiled, phases: &[Phase], clone: bool) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for r in compiled.phases.iter().filter(|r| phases.contains(&r.phase)) {
         for g in &r.job.job.task_groups {
             for t in &g.tasks {
-                if t.name.as_deref() == Some("checkout") && !clone {
+                let role = r.role(g.name.as_deref().unwrap_or_default(), task_name(t));
+                if role == Some(Role::Checkout) && !clone {
                     continue;
                 }
                 for tmpl in &t.templates {
@@ -98,10 +215,11 @@ pub fn needed_secrets(compiled: &Compiled, phases: &[&str], clone: bool) -> Vec<
     out
 }
 
-/// Runs the phases in order, stopping at the first failure. Returns the summary rows.
+/// Runs the phases in order, stopping at the first failure. Returns the summary rows. Every
+/// task must have a planned role (check with [`unplanned_tasks`] first).
 pub fn run(
     compiled: &Compiled,
-    phases: &[&str],
+    phases: &[Phase],
     opts: &LocalOptions,
     out: &mut dyn Write,
 ) -> Vec<TaskResult> {
@@ -125,13 +243,11 @@ pub fn run(
             // Prestart tasks first, then the main ones, as Nomad's lifecycle does.
             let mut tasks: Vec<&Task> = g.tasks.iter().filter(|t| t.lifecycle.is_some()).collect();
             tasks.extend(g.tasks.iter().filter(|t| t.lifecycle.is_none()));
-            let alloc = opts
-                .workdir
-                .join(r.phase)
-                .join(g.name.as_deref().unwrap_or("group"));
+            let group = g.name.as_deref().unwrap_or("group");
+            let alloc = opts.workdir.join(r.phase.name()).join(group);
             for t in tasks {
                 let mut row = TaskResult {
-                    phase: r.phase.to_owned(),
+                    phase: r.phase.name().to_owned(),
                     task: task_name(t).to_owned(),
                     status: Status::NotRun,
                     duration: None,
@@ -140,10 +256,13 @@ pub fn run(
                     results.push(row);
                     continue;
                 }
+                // The caller refused unplanned tasks before the run ([`unplanned_tasks`]).
+                let role = r.role(group, task_name(t)).unwrap_or(Role::Test);
                 let ctx = TaskCtx {
                     job,
                     group: g,
                     task: t,
+                    role,
                     alloc: &alloc,
                     opts,
                     conf: &conf,
@@ -152,7 +271,7 @@ pub fn run(
                 };
                 let start = Instant::now();
                 let _ = writeln!(out, "▶ {}/{}", r.phase, task_name(t));
-                row.status = ctx.run(r.phase, out);
+                row.status = ctx.run(r.phase.name(), out);
                 row.duration = Some(start.elapsed());
                 let mark = match row.status {
                     Status::Passed => "✓",
@@ -273,6 +392,7 @@ struct TaskCtx<'a> {
     job: &'a Job,
     group: &'a TaskGroup,
     task: &'a Task,
+    role: Role,
     alloc: &'a Path,
     opts: &'a LocalOptions,
     conf: &'a Path,
@@ -297,7 +417,7 @@ impl TaskCtx<'_> {
                 return self.fail(out, phase, &format!("cannot create {}: {e}", d.display()));
             }
         }
-        if task_name(t) == "checkout" && !self.opts.clone {
+        if self.role == Role::Checkout && !self.opts.clone {
             let src = alloc_dir.join("src");
             if !src.exists() {
                 #[cfg(unix)]
@@ -361,7 +481,7 @@ impl TaskCtx<'_> {
         };
         let entrypoint = strings("entrypoint");
         let args = strings("args");
-        let script_task = matches!(task_name(t), "checkout" | "build" | "publish")
+        let script_task = self.role.is_script()
             && entrypoint == ["/bin/sh"]
             && args.first().map(String::as_str) == Some("-c");
         let mut cmd;
@@ -459,7 +579,7 @@ impl TaskCtx<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let host = reference::parse(image).map(|r| r.host).unwrap_or_default();
-            let token = crate::ctmpl::base64(format!("{user}:{pass}").as_bytes());
+            let token = ctmpl::base64(format!("{user}:{pass}").as_bytes());
             let file = secrets.join("pull-auth.json");
             let body = serde_json::json!({ "auths": { host: { "auth": token } } }).to_string();
             if let Err(e) = write_private(&file, &body, Some("0400")) {

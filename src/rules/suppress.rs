@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::diag::{FileId, Finding, Severity, Sources};
+use crate::diag::{FileId, Finding, Sources};
 
 /// One parsed suppression comment.
 #[derive(Debug, Clone)]
@@ -32,7 +32,8 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
     let text = &sources.get(file).text;
     let (mut sups, mut problems) = parse(text, file);
     findings.retain(|f| {
-        if f.file != file || f.is_error() {
+        let suppressible = super::get(f.rule).is_some_and(|r| r.suppressible);
+        if f.file != file || !suppressible {
             return true;
         }
         let (line, _) = sources.line_col(file, f.primary.span.start);
@@ -51,14 +52,14 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
     for s in sups.iter().filter(|s| !s.used) {
         let scope = if s.file_wide { "this file" } else { "its line" };
         problems.push(
-            Finding::warning(
-                "unused-suppression",
-                file,
-                s.span.clone(),
-                format!("`{}` is not reported on {scope}", s.rule),
-            )
-            .label("this suppression silences nothing")
-            .help("remove the comment"),
+            super::unused_suppression::RULE
+                .finding(
+                    file,
+                    s.span.clone(),
+                    format!("`{}` is not reported on {scope}", s.rule),
+                )
+                .label("this suppression silences nothing")
+                .help("remove the comment"),
         );
     }
     findings.append(&mut problems);
@@ -99,29 +100,21 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
         }
         if reason.is_empty() {
             problems.push(
-                Finding::error(
-                    "invalid-suppression",
-                    file,
-                    at,
-                    format!("suppression of `{rule}` gives no reason"),
-                )
-                .label("no reason")
-                .help(format!(
-                    "write `# {MARK}{} {rule} -- <why this is fine here>`",
-                    if file_wide { "-file" } else { "" }
-                )),
+                super::invalid_suppression::RULE
+                    .finding(file, at, format!("suppression of `{rule}` gives no reason"))
+                    .label("no reason")
+                    .help(format!(
+                        "write `# {MARK}{} {rule} -- <why this is fine here>`",
+                        if file_wide { "-file" } else { "" }
+                    )),
             );
             continue;
         }
         match crate::rules::get(rule) {
             None => {
-                let mut f = Finding::error(
-                    "invalid-suppression",
-                    file,
-                    at,
-                    format!("unknown rule `{rule}`"),
-                )
-                .label("no such rule");
+                let mut f = super::invalid_suppression::RULE
+                    .finding(file, at, format!("unknown rule `{rule}`"))
+                    .label("no such rule");
                 if let Some(c) =
                     crate::diag::closest(rule, crate::rules::all().iter().map(|r| r.id))
                 {
@@ -132,16 +125,16 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
                 problems.push(f);
                 continue;
             }
-            Some(r) if r.severity == Severity::Error => {
+            Some(r) if !r.suppressible => {
                 problems.push(
-                    Finding::error(
-                        "invalid-suppression",
-                        file,
-                        at,
-                        format!("`{rule}` is an error and cannot be silenced"),
-                    )
-                    .label("errors cannot be suppressed")
-                    .help("an error means the jobs would be wrong; fix the file instead"),
+                    super::invalid_suppression::RULE
+                        .finding(
+                            file,
+                            at,
+                            format!("`{rule}` is an error and cannot be silenced"),
+                        )
+                        .label("this error cannot be suppressed")
+                        .help("this error means the jobs would be wrong; fix the file instead"),
                 );
                 continue;
             }
@@ -161,14 +154,10 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
 }
 
 fn malformed(file: FileId, at: Range<usize>, label: &str) -> Finding {
-    Finding::error(
-        "invalid-suppression",
-        file,
-        at,
-        "malformed suppression comment",
-    )
-    .label(label.to_owned())
-    .help(format!("write `# {MARK} <rule-id> -- <reason>`"))
+    super::invalid_suppression::RULE
+        .finding(file, at, "malformed suppression comment")
+        .label(label.to_owned())
+        .help(format!("write `# {MARK} <rule-id> -- <reason>`"))
 }
 
 /// Byte offset of a `#` or `//` comment on this line, outside string literals.

@@ -1,0 +1,328 @@
+//! The library entry point: [`compile`] runs load → check → plan → render → decode on one
+//! build.hcl and returns every phase's job, or the findings that stop it.
+//!
+//! Every command that needs jobs (`render`, `local`, and the cluster commands) calls this one
+//! function; `validate` calls it through [`validate_files`]. Nothing here knows about the
+//! command line's types: options come in as plain data, results go out as [`Compiled`] and
+//! [`Finding`]s, and printing is the caller's business.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use sha2::{Digest, Sha256};
+
+use crate::config::Registry;
+use crate::diag::{CommandLine, FileId, Finding, Sources};
+use crate::load::{self, VarInputs};
+use crate::phase::Phase;
+use crate::plan::{self, GitInfo, PlanOptions};
+use crate::render::{Rendered, Renderer, Templates};
+use crate::rules;
+
+/// What a compile needs besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// Variables.
+    pub vars: VarInputs,
+    /// Explicit run id.
+    pub run_id: Option<String>,
+    /// A run id to use instead of the git commit when there is no `--run-id` (validate).
+    pub fallback_run_id: Option<String>,
+    /// The invocation, so that findings about flags point into it; `None` for library callers.
+    pub command_line: Option<CommandLine>,
+    /// How the command is called (`nomad-build render`), shown when no run id can be found and
+    /// the invocation is unknown.
+    pub command: &'static str,
+}
+
+/// The result of compiling one file: every rendered phase when there is no error.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// Rendered phases, in run order.
+    pub phases: Vec<Rendered>,
+    /// The pipeline's `registry` blocks, by host.
+    pub registries: IndexMap<String, Registry>,
+}
+
+impl Compiled {
+    /// The rendered job of `phase`, if the pipeline declares it.
+    pub fn phase(&self, phase: Phase) -> Option<&Rendered> {
+        self.phases.iter().find(|r| r.phase == phase)
+    }
+
+    /// The declared phases, in run order.
+    pub fn declared(&self) -> Vec<Phase> {
+        self.phases.iter().map(|r| r.phase).collect()
+    }
+
+    /// `wanted` in run order without repeats, or every declared phase when `wanted` is empty;
+    /// `Err` names a phase the pipeline does not declare.
+    pub fn select(&self, wanted: &[Phase]) -> Result<Vec<Phase>, Phase> {
+        if let Some(missing) = wanted.iter().find(|p| self.phase(**p).is_none()) {
+            return Err(*missing);
+        }
+        if wanted.is_empty() {
+            return Ok(self.declared());
+        }
+        Ok(Phase::ALL
+            .into_iter()
+            .filter(|p| wanted.contains(p))
+            .collect())
+    }
+}
+
+/// The embedded templates with `--templates DIR` applied; a finding when DIR is unreadable.
+pub fn templates(dir: Option<&Path>, sources: &mut Sources) -> Result<Templates, Box<Finding>> {
+    let mut templates = Templates::embedded();
+    if let Some(dir) = dir {
+        if let Err(e) = templates.override_from(dir) {
+            let (cmd, span) = sources.flag_span("--templates", &dir.display().to_string());
+            return Err(Box::new(
+                rules::templates_unreadable::RULE
+                    .finding(
+                        cmd,
+                        span,
+                        format!("cannot read the template directory: {e}"),
+                    )
+                    .label("this directory"),
+            ));
+        }
+    }
+    Ok(templates)
+}
+
+/// Runs load → check → plan → render → decode on one file already in `sources`. `path` is
+/// where the file lives (its directory is asked for git facts the file leaves open).
+pub fn compile(
+    sources: &mut Sources,
+    file: FileId,
+    path: &Path,
+    opts: &CompileOptions,
+    renderer: &Renderer<'_>,
+) -> (Option<Compiled>, Vec<Finding>) {
+    let (loaded, mut findings) = load::load(sources, file, &opts.vars);
+    let Some(loaded) = loaded else {
+        return (None, findings);
+    };
+    findings.extend(rules::check(&loaded));
+    rules::suppress::apply(sources, file, &mut findings);
+    if findings.iter().any(Finding::is_error) {
+        return (None, findings);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Spawning git is the slowest part of a compile: only ask it what the file leaves open.
+    let needs_source = loaded
+        .pipeline()
+        .1
+        .source
+        .as_ref()
+        .and_then(|s| s.url.as_ref())
+        .is_none();
+    let needs_run_id = opts.run_id.is_none() && opts.fallback_run_id.is_none();
+    let git = if needs_source || needs_run_id {
+        GitInfo::discover(dir)
+    } else {
+        GitInfo::default()
+    };
+    let run_id = match opts
+        .run_id
+        .clone()
+        .or_else(|| opts.fallback_run_id.clone())
+        .or_else(|| git.short.clone())
+    {
+        Some(id) => id,
+        None => {
+            let (cmd, span) = sources.command_span(if opts.command.is_empty() {
+                "nomad-build"
+            } else {
+                opts.command
+            });
+            findings.push(
+                rules::missing_run_id::RULE
+                    .finding(cmd, span, "no run id")
+                    .label("no --run-id, and the file is not in a git repository with a commit")
+                    .help("pass `--run-id ID` (`[a-z0-9][a-z0-9_.-]{0,40}`)"),
+            );
+            return (None, findings);
+        }
+    };
+    if !valid_run_id(&run_id) {
+        let (cmd, span) = sources.flag_span("--run-id", &run_id);
+        findings.push(
+            rules::invalid_run_id::RULE
+                .finding(cmd, span, format!("`{run_id}` is not a valid run id"))
+                .label("must match `[a-z0-9][a-z0-9_.-]{0,40}`")
+                .help("run ids appear in job IDs and image tags; use lowercase letters, digits, `_`, `.` and `-`"),
+        );
+        return (None, findings);
+    }
+    let source_sha256 = format!("{:x}", Sha256::digest(sources.get(file).text.as_bytes()));
+    let popts = PlanOptions {
+        run_id,
+        source_sha256,
+        git,
+    };
+    let ctxs = match plan::plan(&loaded, &popts) {
+        Ok(c) => c,
+        Err(mut f) => {
+            findings.append(&mut f);
+            return (None, findings);
+        }
+    };
+    let mut phases = Vec::new();
+    for ctx in &ctxs {
+        match renderer.render_phase(ctx, sources) {
+            Ok(r) => phases.push(r),
+            Err(mut f) => findings.append(&mut f),
+        }
+    }
+    if findings.iter().any(Finding::is_error) {
+        return (None, findings);
+    }
+    let (pipeline, p) = loaded.pipeline();
+    let compiled = Compiled {
+        pipeline: pipeline.to_owned(),
+        phases,
+        registries: p.registry.clone(),
+    };
+    (Some(compiled), findings)
+}
+
+/// Whether `id` is a valid run id: `[a-z0-9][a-z0-9_.-]{0,40}`.
+pub fn valid_run_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b.len() <= 41
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-')
+        })
+}
+
+/// Reads and compiles one file (`-` is standard input, shown as `stdin_name`) into its own
+/// [`Sources`]. An unreadable file is a `file-unreadable` finding.
+pub fn compile_file(
+    path: &Path,
+    stdin_name: Option<&str>,
+    opts: &CompileOptions,
+    renderer: &Renderer<'_>,
+) -> (Sources, Option<Compiled>, Vec<Finding>) {
+    let mut sources = Sources::default().with_command_line(opts.command_line.clone());
+    match load::read_input(path, stdin_name) {
+        Ok((name, text)) => {
+            let id = sources.add(name, text);
+            let (compiled, findings) = compile(&mut sources, id, path, opts, renderer);
+            (sources, compiled, findings)
+        }
+        Err(e) => {
+            let shown = path.display().to_string();
+            let (id, span) = sources.argument_span(&shown);
+            let f = rules::file_unreadable::RULE
+                .finding(id, span, format!("cannot read `{shown}`: {e}"))
+                .label("this file");
+            (sources, None, vec![f])
+        }
+    }
+}
+
+/// Validates files, in parallel when there are many; returns every file's sources and
+/// findings, in the order of `files`.
+pub fn validate_files(
+    files: &[PathBuf],
+    stdin_name: Option<&str>,
+    opts: &CompileOptions,
+) -> Vec<(Sources, Vec<Finding>)> {
+    let templates = Templates::embedded();
+    let renderer = Renderer::new(&templates);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len())
+        .max(1);
+    if workers == 1 || files.len() < 8 {
+        return files
+            .iter()
+            .map(|p| {
+                let (s, _, f) = compile_file(p, stdin_name, opts, &renderer);
+                (s, f)
+            })
+            .collect();
+    }
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                let renderer = &renderer;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            let (s, _, f) = compile_file(p, stdin_name, opts, renderer);
+                            (s, f)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a validation worker panicked"))
+            .collect()
+    })
+}
+
+/// Expands directories into the build.hcl files below them (sorted), skipping hidden
+/// directories, `target` and `node_modules`; other paths are kept as they are.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            find_build_files(p, &mut found);
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn find_build_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let path = e.path();
+        match e.file_type() {
+            Ok(t)
+                if t.is_dir()
+                    && !name.starts_with('.')
+                    && name != "target"
+                    && name != "node_modules" =>
+            {
+                find_build_files(&path, out);
+            }
+            Ok(t) if t.is_file() && name == "build.hcl" => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids() {
+        assert!(valid_run_id("3f2a1c9") && valid_run_id("a_b.c-d"));
+        assert!(!valid_run_id("") && !valid_run_id("Bad") && !valid_run_id("-x"));
+        assert!(!valid_run_id(&"a".repeat(42)));
+    }
+}
