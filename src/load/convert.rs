@@ -180,9 +180,10 @@ impl Loader {
                     format!("`{kind}` block takes no label"),
                 )
                 .label("unexpected label");
-            return match once {
-                true => f.help(format!("write `{kind} {{ ... }}`")),
-                false => f,
+            return if once {
+                f.help(format!("write `{kind} {{ ... }}`"))
+            } else {
+                f
             };
         }
         if b.labels.len() < want {
