@@ -22,7 +22,6 @@ pub mod confine;
 pub mod diag;
 pub mod emit;
 pub mod escape;
-pub use hcl::eval;
 pub(crate) mod hcl;
 pub mod load;
 pub mod local;

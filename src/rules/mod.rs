@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use crate::config::{Credentials, Pipeline};
 use crate::diag::{FileId, Finding, Severity};
-use crate::eval::child;
+use crate::hcl::eval::child;
 use crate::load::Loaded;
 
 /// One rule.

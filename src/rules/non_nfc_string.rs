@@ -4,7 +4,7 @@ use serde_json::Value;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 use super::Cx;
-use crate::eval::child;
+use crate::hcl::eval::child;
 
 declare_rule! {
     /// ## What it checks
