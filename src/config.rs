@@ -66,7 +66,9 @@ pub struct Pipeline {
     pub registry: IndexMap<String, Registry>,
     /// The `build` phase (buildah).
     pub build: Build,
-    /// Tests, one task group each in the `test` phase.
+    /// Tests, one task group each in the `test` phase. The label names the group and task: no
+    /// `/`, `\`, control characters, `.` or `..`, and not `alloc`, `checkout`, `build` or
+    /// `publish`.
     #[serde(default)]
     pub test: IndexMap<String, Test>,
     /// The `publish` phase: copies the staging image to its tags.
@@ -91,7 +93,8 @@ pub struct Nomad {
     /// Placement constraints copied to every job.
     #[serde(default)]
     pub constraint: Vec<Constraint>,
-    /// Extra job `Meta`.
+    /// Extra job `Meta`. Keys match `[A-Za-z0-9_][A-Za-z0-9_.-]*` and do not start with the
+    /// reserved `nomad-build.`.
     #[serde(default)]
     pub meta: IndexMap<String, String>,
 }
@@ -123,9 +126,10 @@ pub struct Vault {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
-    /// Clone URL.
+    /// Clone URL: `https://`, `ssh://`, `git://`, `file://` or scp-style `user@host:path`.
     pub url: Option<String>,
-    /// Branch, tag or commit. Default `main`.
+    /// Branch, tag or commit: a `git check-ref-format` name not starting with `-` or `+`, or a
+    /// commit id. Default `main`.
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
     /// Git credentials read from Vault.
@@ -138,7 +142,8 @@ pub struct Source {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
-    /// KV v2 read path, `<mount>/data/<path>`.
+    /// KV v2 read path, `<mount>/data/<path>`: no quotes, backslashes, braces, whitespace or
+    /// empty, `.` and `..` segments.
     pub path: String,
     /// Field holding the user name. Default `username`.
     pub username: Option<String>,
@@ -152,16 +157,17 @@ pub struct Credentials {
 pub struct Image {
     /// Repository without tag, e.g. `registry.example.com/acme/app`.
     pub repository: String,
-    /// Containerfile relative to `context`. Default `Containerfile`, then `Dockerfile`.
+    /// Containerfile relative to `context`; must stay inside the repository. Default
+    /// `Containerfile`, then `Dockerfile`.
     pub containerfile: Option<String>,
-    /// Build context relative to the repository root. Default `.`.
+    /// Build context relative to the repository root; must stay inside it. Default `.`.
     pub context: Option<String>,
     /// Multi-stage target.
     pub target: Option<String>,
-    /// `--build-arg`s.
+    /// `--build-arg`s; names are environment variable names (`[A-Za-z_][A-Za-z0-9_]*`).
     #[serde(default)]
     pub build_args: IndexMap<String, String>,
-    /// Image labels.
+    /// Image labels; keys match `[A-Za-z0-9][A-Za-z0-9_./-]*`.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
 }
@@ -173,8 +179,13 @@ pub struct Registry {
     /// Plain HTTP / no TLS verification.
     #[serde(default)]
     pub insecure: bool,
-    /// Registry credentials read from Vault.
+    /// Registry credentials read from Vault, used by the tasks that push (build, publish) and,
+    /// without `pull_credentials`, by test tasks pulling from this registry.
     pub credentials: Option<Credentials>,
+    /// Credentials for test tasks pulling their image from this registry; give them read-only
+    /// access. A test task's command can read the credentials its image is pulled with, so
+    /// without this block the push credentials of `credentials` reach the test.
+    pub pull_credentials: Option<Credentials>,
 }
 
 /// `build { ... }`: the buildah task.
@@ -251,7 +262,7 @@ pub struct Test {
     /// Command and arguments, run as given (the image's entrypoint is replaced).
     #[serde(default)]
     pub command: Vec<String>,
-    /// Environment variables.
+    /// Environment variables; names match `[A-Za-z_][A-Za-z0-9_]*`.
     #[serde(default)]
     pub env: IndexMap<String, String>,
     /// Task resources.

@@ -10,6 +10,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
+use crate::confine;
 use crate::diag::Finding;
 use crate::load::Loaded;
 use crate::nomad::jobspec::parse_duration;
@@ -178,9 +179,11 @@ pub struct BuildCtx {
     pub fuse: bool,
     /// Host volume for `/var/lib/containers`.
     pub cache_volume: Option<String>,
-    /// Containerfile, relative to the context.
+    /// Containerfile as passed to buildah: relative to the checkout (not to the context, which
+    /// buildah would try second), normalised, behind `./` (see [`confine::as_argument`]).
     pub containerfile: Option<String>,
-    /// Context directory relative to the checkout.
+    /// Context directory as passed to buildah: relative to the checkout, normalised, `.` or
+    /// behind `./`.
     pub context: String,
     /// Multi-stage target.
     pub target: Option<String>,
@@ -224,7 +227,8 @@ pub struct TestCtx {
     pub name: String,
     /// Image to run.
     pub image: String,
-    /// Credentials for pulling the image.
+    /// Credentials for pulling the image: the registry's `pull_credentials`, else its
+    /// `credentials`. The test command can read them.
     pub pull_secret: Option<Secret>,
     /// Command; empty runs the image's default.
     pub command: Vec<String>,
@@ -428,52 +432,6 @@ fn enforce_timeout(
     (None, Some(watchdog))
 }
 
-/// Two tasks with one name in a group, which Nomad refuses (`TaskGroup.Validate`: "Task 2
-/// redefines 'checkout' from task 1"): a test named like a task the plan adds to its group.
-fn duplicate_tasks(loaded: &Loaded, ptr: &str, tests: &[TestCtx]) -> Vec<Finding> {
-    let rule = &crate::rules::duplicate_task_name::RULE;
-    let n = &TASK_NAMES;
-    let mut out = Vec::new();
-    for t in tests {
-        let at = crate::eval::child(&format!("{ptr}/test"), &t.name);
-        let header = loaded.key_span(&at);
-        if t.checkout && t.name == n.checkout {
-            out.push(
-                rule.finding(
-                    loaded.file,
-                    header.clone(),
-                    format!(
-                        "test `{}` is named like the task that clones its source",
-                        t.name
-                    ),
-                )
-                .label("its group also gets the task `checkout`")
-                .also(loaded.span(&format!("{at}/checkout")), "because of this")
-                .help("rename the test: Nomad refuses a group with two tasks of one name"),
-            );
-        }
-        if t.watchdog.is_some() && t.name == n.watchdog {
-            out.push(
-                rule.finding(
-                    loaded.file,
-                    header,
-                    format!(
-                        "test `{}` is named like the task that enforces its timeout",
-                        t.name
-                    ),
-                )
-                .label("its group also gets the task `watchdog`")
-                .also(
-                    loaded.span(&format!("{at}/timeout")),
-                    "enforced by a `watchdog` task before Nomad 2.0.3",
-                )
-                .help("rename the test: Nomad refuses a group with two tasks of one name"),
-            );
-        }
-    }
-    out
-}
-
 fn secret(c: &Credentials, host: &str) -> Secret {
     Secret {
         path: c.path.clone(),
@@ -492,6 +450,44 @@ fn registry(p: &Pipeline, host: &str) -> RegistryCtx {
             .and_then(|r| r.credentials.as_ref())
             .map(|c| secret(c, host)),
     }
+}
+
+/// The credentials a test task pulls `host` with: `pull_credentials`, else `credentials`.
+fn pull_secret(p: &Pipeline, host: &str) -> Option<Secret> {
+    let r = p.registry.get(host)?;
+    r.pull_credentials
+        .as_ref()
+        .or(r.credentials.as_ref())
+        .map(|c| secret(c, host))
+}
+
+/// The context and Containerfile as buildah gets them. Validate has refused paths that leave
+/// the repository; the plan refuses them again rather than pass them on unchecked.
+fn build_paths(loaded: &Loaded, ptr: &str) -> Result<(String, Option<String>), Vec<Finding>> {
+    let image = &loaded.pipeline().1.image;
+    let refuse = |rel: &str, value: &str, e: confine::PathError| {
+        vec![crate::rules::path_outside_repository::RULE
+            .finding(
+                loaded.file,
+                loaded.span(&format!("{ptr}/image/{rel}")),
+                format!("`{value}` is not a path inside the repository"),
+            )
+            .label(e.reason())]
+    };
+    let context = match &image.context {
+        Some(c) => confine::normalize(c).map_err(|e| refuse("context", c, e))?,
+        None => ".".to_owned(),
+    };
+    let containerfile = match &image.containerfile {
+        Some(f) => Some(
+            confine::containerfile_under(&context, f).map_err(|e| refuse("containerfile", f, e))?,
+        ),
+        None => None,
+    };
+    Ok((
+        confine::as_argument(&context),
+        containerfile.as_deref().map(confine::as_argument),
+    ))
 }
 
 fn host_of(image: &str) -> String {
@@ -552,6 +548,7 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         .iter()
         .filter_map(|(h, r)| r.credentials.as_ref().map(|c| secret(c, h)))
         .collect();
+    let (context, containerfile) = build_paths(loaded, &ptr)?;
     let b = &p.build;
     let build_res = b.resources.unwrap_or_default();
     let (max_run_duration, watchdog) =
@@ -573,8 +570,8 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         privileged: b.privileged.unwrap_or(true),
         fuse: b.fuse.unwrap_or(false),
         cache_volume: b.cache.as_ref().and_then(|c| c.host_volume.clone()),
-        containerfile: p.image.containerfile.clone(),
-        context: p.image.context.clone().unwrap_or_else(|| ".".to_owned()),
+        containerfile,
+        context,
         target: p.image.target.clone(),
         build_args: p
             .image
@@ -610,7 +607,7 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
                 enforce_timeout(t.timeout.as_ref(), opts.target, &checkout.image);
             TestCtx {
                 name: tname.clone(),
-                pull_secret: registry(p, &host_of(&image)).secret,
+                pull_secret: pull_secret(p, &host_of(&image)),
                 image,
                 command: t.command.clone(),
                 env: t.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -626,10 +623,6 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             }
         })
         .collect();
-    let duplicates = duplicate_tasks(loaded, &ptr, &tests);
-    if !duplicates.is_empty() {
-        return Err(duplicates);
-    }
     let publish = p.publish.as_ref().map(|pb| {
         let mut targets = Vec::new();
         let mut repos = vec![p.image.repository.clone()];

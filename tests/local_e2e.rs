@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 const USER: &str = "ci-robot";
 const PASSWORD: &str = "Pa55 w0rd:+/@%é";
+/// The read-only account the test tasks pull with (`pull_credentials`).
+const READER: &str = "ci-reader";
+const READER_PASSWORD: &str = "r3ad 0nly:+/@";
 /// Reaches the image as a build argument and the test as an env value, byte for byte.
 const WEIRD: &str = "a $b ${X} $${Y} %{z} {{ .Data }} 'single' \"double\" \\ back\nsecond line";
 
@@ -56,7 +59,9 @@ fn start_registry() -> Registry {
         .expect("addr")
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
+    let mut htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
+    htpasswd
+        .extend(checked(Command::new("htpasswd").args(["-Bbn", READER, READER_PASSWORD])).stdout);
     fs::write(dir.path().join("htpasswd"), htpasswd).expect("htpasswd");
     let config = format!(
         "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: {addr}\n  secret: e2e-test-secret\nauth:\n  htpasswd:\n    realm: e2e\n    path: {root}/htpasswd\n",
@@ -175,6 +180,9 @@ fn fixture_repo(reg: &Registry, work: &Path) -> PathBuf {
     credentials {{
       path = "secret/data/ci/registry"
     }}
+    pull_credentials {{
+      path = "secret/data/ci/registry-pull"
+    }}
   }}
 
   build {{
@@ -220,7 +228,10 @@ fn fixture_repo(reg: &Registry, work: &Path) -> PathBuf {
 
 fn secrets(work: &Path, password: &str) -> PathBuf {
     let path = work.join(format!("secrets-{}.json", password.len()));
-    let body = serde_json::json!({ "secret/data/ci/registry": { "username": USER, "password": password } });
+    let body = serde_json::json!({
+        "secret/data/ci/registry": { "username": USER, "password": password },
+        "secret/data/ci/registry-pull": { "username": READER, "password": READER_PASSWORD },
+    });
     fs::write(&path, body.to_string()).expect("secrets");
     path
 }
@@ -272,6 +283,18 @@ fn files_outside_secrets(dir: &Path, out: &mut Vec<PathBuf>) {
             files_outside_secrets(&p, out);
         } else if t.is_file() {
             out.push(p);
+        }
+    }
+}
+
+/// Every file below `dir`, `secrets/` directories included.
+fn files_in(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => files_in(&p, out),
+            Ok(t) if t.is_file() => out.push(p),
+            _ => {}
         }
     }
 }
@@ -351,6 +374,18 @@ fn local_runs_build_test_publish_against_a_real_registry() {
         auth_json.is_file(),
         "the build task's credentials were rendered into secrets/"
     );
+    // The test task pulled with the read-only account, and never saw the push password.
+    let pull_env = fs::read(wd.join("test/bytes/bytes/secrets/registry-pull.env"))
+        .expect("the test task's pull credentials");
+    assert!(
+        String::from_utf8_lossy(&pull_env).contains(READER),
+        "the test task pulls with pull_credentials"
+    );
+    let mut test_files = Vec::new();
+    files_in(&wd.join("test"), &mut test_files);
+    for f in &test_files {
+        assert_no_secret(&f.display().to_string(), &fs::read(f).expect("read"));
+    }
 
     // 2. A failing test: its exit code comes back, publish does not run.
     let wd = work.path().join("run-fail");
@@ -404,6 +439,147 @@ fn local_runs_build_test_publish_against_a_real_registry() {
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.starts_with("error: the secrets file has no `secret/data/ci/registry`, which task `build/build` reads\n"), "{stderr}");
     assert!(!wd.exists(), "nothing ran");
+}
+
+/// `local` refuses a context or Containerfile outside the working tree, written as a path
+/// (validate) or reached through a committed symlink (the runner), before anything runs.
+#[test]
+fn local_refuses_paths_outside_the_working_tree() {
+    need("git");
+    let work = tempfile::tempdir().expect("tempdir");
+    let outside = work.path().join("outside");
+    fs::create_dir_all(&outside).expect("mkdir");
+    fs::write(outside.join("secret.txt"), "host secret").expect("secret");
+    fs::write(
+        outside.join("Containerfile"),
+        "FROM scratch\nCOPY secret.txt /\n",
+    )
+    .expect("containerfile");
+    let repo = work.path().join("repo");
+    fs::create_dir_all(repo.join("app")).expect("mkdir");
+    fs::write(repo.join("app/Containerfile"), "FROM scratch\n").expect("containerfile");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        symlink(&outside, repo.join("linked")).expect("symlink");
+        symlink(
+            outside.join("Containerfile"),
+            repo.join("app/Dockerfile.out"),
+        )
+        .expect("symlink");
+        fs::create_dir_all(repo.join("dflt")).expect("mkdir");
+        symlink(
+            outside.join("Containerfile"),
+            repo.join("dflt/Containerfile"),
+        )
+        .expect("symlink");
+    }
+    let pipeline = |image: &str| {
+        format!(
+            r#"pipeline "confined" {{
+  vault {{
+    role     = "ci"
+    audience = ["vault.io"]
+  }}
+
+  source {{
+    url = "https://git.example.com/acme/confined.git"
+  }}
+
+  image {{
+    repository = "127.0.0.1:1/acme/confined"
+{image}
+  }}
+
+  registry "127.0.0.1:1" {{
+    credentials {{
+      path = "secret/data/ci/registry"
+    }}
+  }}
+
+  build {{}}
+}}
+"#
+        )
+    };
+    let cases = [
+        (
+            "lexical-context",
+            "    context = \"../outside\"",
+            "the build context `../outside` is not a path inside the repository",
+        ),
+        (
+            "lexical-containerfile",
+            "    containerfile = \"/etc/passwd\"",
+            "the Containerfile `/etc/passwd` is not a path inside the repository",
+        ),
+        (
+            "symlinked-context",
+            "    context = \"linked\"",
+            "build/build | error: the build context `linked` resolves to",
+        ),
+        (
+            "symlinked-containerfile",
+            "    context       = \"app\"\n    containerfile = \"Dockerfile.out\"",
+            "build/build | error: the Containerfile `app/Dockerfile.out` resolves to",
+        ),
+        (
+            "symlinked-default-containerfile",
+            "    context = \"dflt\"",
+            "build/build | error: the Containerfile `dflt/Containerfile` resolves to",
+        ),
+    ];
+    for (name, image, _) in &cases {
+        fs::write(repo.join(format!("{name}.hcl")), pipeline(image)).expect("build.hcl");
+    }
+    let git = |args: &[&str]| checked(Command::new("git").current_dir(&repo).args(args));
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=e2e",
+        "-c",
+        "user.email=e2e@example.com",
+        "commit",
+        "-qm",
+        "fixture",
+    ]);
+    let secrets = secrets(work.path(), PASSWORD);
+    for (name, _, expected) in cases {
+        let wd = work.path().join(format!("run-{name}"));
+        let (code, stdout, stderr) = local(&repo, &format!("{name}.hcl"), "c1", &secrets, &wd);
+        assert_eq!(code, 1, "{name}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        if name.starts_with("lexical") {
+            // Refused by validate: no task was even set up.
+            assert!(stderr.contains(expected), "{name}: {stderr}");
+            assert!(
+                stderr.contains("path-outside-repository"),
+                "{name}: {stderr}"
+            );
+            assert_eq!(stdout, "", "{name}");
+            assert!(!wd.exists(), "{name}: nothing ran");
+            continue;
+        }
+        assert!(stdout.contains(expected), "{name}: {stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "outside the working tree {}; refusing to build",
+                fs::canonicalize(&repo).expect("repo").display()
+            )),
+            "{name}: {stdout}"
+        );
+        assert!(
+            stdout.contains("✗ build/build failed with exit code 1"),
+            "{name}: {stdout}"
+        );
+        // Refused before anything ran: no credentials rendered, buildah never started.
+        assert!(
+            !wd.join("build/build/build/secrets/auth.json").exists(),
+            "{name}: the build task's secrets were rendered"
+        );
+        assert!(!wd.join("containers/graph").exists(), "{name}: buildah ran");
+        assert!(!stdout.contains("host secret"), "{name}: {stdout}");
+    }
 }
 
 /// The DURATION column of the summary row that starts with `prefix`, in seconds.

@@ -169,7 +169,7 @@ fn source_defaults_to_the_enclosing_git_repository() {
         "{hcl}"
     );
     assert!(
-        hcl.contains(&format!("fetch -q --depth 1 origin {head}")),
+        hcl.contains(&format!("fetch -q --depth 1 -- origin {head}")),
         "{hcl}"
     );
 }
@@ -182,12 +182,41 @@ fn init_writes_a_valid_starter_and_never_overwrites() {
         (code, stderr.as_str()),
         (
             0,
+            "wrote build.hcl; there is no `origin` remote to build from, so set `source.url` \
+             (line 15) to the repository's clone URL, then run `nomad-build validate`\n"
+        )
+    );
+    // Without an `origin` remote the starter names its source, so it validates as written.
+    let (code, _, stderr) = common::run(work.path(), &["validate"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    // In a clone with an `origin` remote, the source is left to default to it.
+    let clone = tempfile::tempdir().expect("tempdir");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(clone.path())
+            .status()
+            .expect("git")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://git.example.com/acme/x.git",
+    ]);
+    let (code, _, stderr) = common::run(clone.path(), &["init"]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (
+            0,
             "wrote build.hcl; edit it, then run `nomad-build validate`\n"
         )
     );
-    let (code, _, stderr) = common::run(work.path(), &["validate"]);
-    assert_eq!(code, 1, "outside git the starter has no source: {stderr}");
-    assert!(stderr.contains("missing-source"), "{stderr}");
+    let written = fs::read_to_string(clone.path().join("build.hcl")).expect("read");
+    assert!(written.contains("  # source {\n"), "{written}");
     fs::write(work.path().join("build.hcl"), "mine").expect("write");
     let (code, _, stderr) = common::run(work.path(), &["init"]);
     assert_eq!(

@@ -275,30 +275,3 @@ fn hashicorp_parser_rejects_broken_hcl() {
     assert_eq!(rejected.len(), 1, "{rejected:?}");
     assert!(rejected[0].contains("bad.hcl"), "{rejected:?}");
 }
-
-/// A test named `watchdog` collides with the watchdog task only on targets that need one.
-#[test]
-fn a_test_named_watchdog_is_refused_only_before_2_0_3() {
-    let dir = common::root().join("tests/fixtures/err-duplicate-task-name");
-    let templates = Templates::embedded();
-    let renderer = Renderer::new(&templates);
-    for (version, want) in [
-        (target::DEFAULT, vec!["checkout", "watchdog"]),
-        (NomadVersion::new(2, 0, 2), vec!["checkout", "watchdog"]),
-        (NomadVersion::new(2, 0, 3), vec!["checkout"]),
-    ] {
-        let opts = CompileOptions {
-            run_id: Some("3f2a1c9".to_owned()),
-            target: version,
-            ..Default::default()
-        };
-        let (_, compiled, findings) = compile_file(&dir.join("build.hcl"), None, &opts, &renderer);
-        assert!(compiled.is_none(), "{version}");
-        let named: Vec<&str> = findings
-            .iter()
-            .filter(|f| f.rule == "duplicate-task-name")
-            .filter_map(|f| f.message.split('`').nth(1))
-            .collect();
-        assert_eq!(named, want, "{version}: {findings:?}");
-    }
-}

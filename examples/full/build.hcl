@@ -60,6 +60,10 @@ pipeline "payments-api" {
     credentials {
       path = "secret/data/nomad/jobs/registry-credentials"
     }
+    # Test tasks can read the credentials they pull with: give them read-only ones.
+    pull_credentials {
+      path = "secret/data/nomad/jobs/registry-pull-credentials"
+    }
   }
 
   registry "mirror.example.com" {

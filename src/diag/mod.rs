@@ -77,53 +77,6 @@ impl Finding {
         }
     }
 
-    /// An error of `rule` at `span` in `file`.
-    pub fn error(
-        rule: &'static str,
-        file: FileId,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Self {
-        Finding {
-            rule,
-            severity: Severity::Error,
-            file,
-            message: message.into(),
-            primary: Label {
-                span,
-                text: String::new(),
-            },
-            secondary: Vec::new(),
-            help: None,
-        }
-    }
-
-    /// A warning of `rule` at `span` in `file`.
-    pub fn warning(
-        rule: &'static str,
-        file: FileId,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Self {
-        Finding {
-            severity: Severity::Warning,
-            ..Finding::error(rule, file, span, message)
-        }
-    }
-
-    /// A note of `rule` at `span` in `file`.
-    pub fn note(
-        rule: &'static str,
-        file: FileId,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Self {
-        Finding {
-            severity: Severity::Note,
-            ..Finding::error(rule, file, span, message)
-        }
-    }
-
     /// Sets the label under the primary span.
     #[must_use]
     pub fn label(mut self, text: impl Into<String>) -> Self {

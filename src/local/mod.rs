@@ -517,6 +517,9 @@ impl TaskCtx<'_> {
                 return Status::TimedOut(limit);
             }
         }
+        if let Err(e) = crate::confine::check_task(t, &alloc_dir.join("src")) {
+            return self.fail(out, phase, &e);
+        }
         // Nomad's environment for this task (host paths: script tasks run on the host).
         let mut env = self.nomad_env(&alloc_dir, &local, &secrets);
         for (k, v) in &t.env {

@@ -15,6 +15,8 @@
 //!   one (`Envvar` for `Envvars`), fails to deserialize instead of being dropped silently as
 //!   Nomad's own decoder would.
 //!
+//! JSON keys are the Go field names: the PascalCase of the Rust field name (`node_pool` is
+//! `NodePool`), renamed only where Go spells it otherwise (`ID`, `TTL`, `MemoryMB`, ...).
 //! Optional fields are `Option`s and lists and maps are skipped when empty, so no `null` is ever
 //! written. Durations (Go `time.Duration`) are integer nanoseconds ([`Nanoseconds`]). Maps keep
 //! insertion order. Driver `Config` keys are the driver's own snake_case keys, passed through.
@@ -35,982 +37,765 @@ pub type StringMap = IndexMap<String, String>;
 /// accepts. The other envelope fields (`EnforceIndex`, `PolicyOverride`, `SecretID`, ...) are
 /// request options, not part of the job, and are not modelled.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct JobRegisterRequest {
     /// The job.
-    #[serde(rename = "Job")]
     pub job: Job,
 }
 
 /// Go `api.Job` (`api/jobs.go`): the fields parsed from a jobspec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Job {
     /// HCL `region`.
-    #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// HCL `namespace`.
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// The `job "<id>"` label, or HCL `id`.
-    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// HCL `name`; defaults to the label.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// HCL `type`: `service`, `batch`, `system` or `sysbatch` (Nomad's default is `service`).
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// HCL `priority`.
-    #[serde(rename = "Priority", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     /// HCL `all_at_once`.
-    #[serde(rename = "AllAtOnce", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub all_at_once: Option<bool>,
     /// HCL `datacenters`.
-    #[serde(rename = "Datacenters", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub datacenters: Vec<String>,
     /// HCL `node_pool`.
-    #[serde(rename = "NodePool", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub node_pool: Option<String>,
     /// HCL `constraint` blocks.
-    #[serde(rename = "Constraints", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
     /// HCL `affinity` blocks.
-    #[serde(rename = "Affinities", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affinities: Vec<Affinity>,
     /// HCL `group` blocks.
-    #[serde(rename = "TaskGroups", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub task_groups: Vec<TaskGroup>,
     /// HCL `spread` blocks.
-    #[serde(rename = "Spreads", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub spreads: Vec<Spread>,
     /// HCL `periodic`.
-    #[serde(rename = "Periodic", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub periodic: Option<PeriodicConfig>,
     /// HCL `parameterized`.
-    #[serde(
-        rename = "ParameterizedJob",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameterized_job: Option<ParameterizedJobConfig>,
     /// HCL `reschedule` at job level.
-    #[serde(
-        rename = "Reschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reschedule: Option<ReschedulePolicy>,
     /// HCL `meta`.
-    #[serde(rename = "Meta", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub meta: StringMap,
     /// HCL `ui`.
-    #[serde(rename = "UI", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "UI", skip_serializing_if = "Option::is_none")]
     pub ui: Option<JobUiConfig>,
 }
 
 /// Go `api.PeriodicConfig` (`api/jobs.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct PeriodicConfig {
     /// HCL `enabled`.
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// HCL `cron`.
-    #[serde(rename = "Spec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
     /// HCL `crons`.
-    #[serde(rename = "Specs", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub specs: Vec<String>,
     /// `cron` whenever `cron` or `crons` is set (the jobspec parser sets it).
-    #[serde(rename = "SpecType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spec_type: Option<String>,
     /// HCL `prohibit_overlap`.
-    #[serde(
-        rename = "ProhibitOverlap",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prohibit_overlap: Option<bool>,
     /// HCL `time_zone`.
-    #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
 
 /// Go `api.ParameterizedJobConfig` (`api/jobs.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct ParameterizedJobConfig {
     /// HCL `payload`: `optional`, `required` or `forbidden`.
-    #[serde(rename = "Payload", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// HCL `meta_required`.
-    #[serde(
-        rename = "MetaRequired",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub meta_required: Vec<String>,
     /// HCL `meta_optional`.
-    #[serde(
-        rename = "MetaOptional",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub meta_optional: Vec<String>,
 }
 
 /// Go `api.JobUIConfig` (`api/jobs.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct JobUiConfig {
     /// HCL `description`.
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// HCL `link` blocks.
-    #[serde(rename = "Links", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<JobUiLink>,
 }
 
 /// Go `api.JobUILink` (`api/jobs.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct JobUiLink {
     /// HCL `label`.
-    #[serde(rename = "Label", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// HCL `url`.
-    #[serde(rename = "URL", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "URL", skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// Go `api.TaskGroup` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct TaskGroup {
     /// The `group "<name>"` label.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// HCL `count`.
-    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// HCL `constraint` blocks.
-    #[serde(rename = "Constraints", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
     /// HCL `affinity` blocks.
-    #[serde(rename = "Affinities", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affinities: Vec<Affinity>,
     /// HCL `task` blocks.
-    #[serde(rename = "Tasks", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Task>,
     /// HCL `spread` blocks.
-    #[serde(rename = "Spreads", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub spreads: Vec<Spread>,
     /// HCL `volume "<name>"` blocks, keyed by label.
-    #[serde(
-        rename = "Volumes",
-        default,
-        skip_serializing_if = "IndexMap::is_empty"
-    )]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub volumes: IndexMap<String, VolumeRequest>,
     /// HCL `restart`.
-    #[serde(
-        rename = "RestartPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     /// HCL `disconnect`.
-    #[serde(
-        rename = "Disconnect",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnect: Option<DisconnectStrategy>,
     /// HCL `reschedule` at group level.
-    #[serde(
-        rename = "ReschedulePolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reschedule_policy: Option<ReschedulePolicy>,
     /// HCL `ephemeral_disk`.
-    #[serde(
-        rename = "EphemeralDisk",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ephemeral_disk: Option<EphemeralDisk>,
     /// HCL `meta`.
-    #[serde(rename = "Meta", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub meta: StringMap,
     /// HCL `shutdown_delay`.
-    #[serde(
-        rename = "ShutdownDelay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_delay: Option<Nanoseconds>,
     /// HCL `max_run_duration` (batch and sysbatch only).
-    #[serde(
-        rename = "MaxRunDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_run_duration: Option<Nanoseconds>,
     /// HCL `consul`.
-    #[serde(rename = "Consul", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consul: Option<Consul>,
 }
 
 /// Go `api.Task` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Task {
     /// The `task "<name>"` label.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// HCL `driver`.
-    #[serde(rename = "Driver", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// HCL `user`.
-    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// HCL `lifecycle`.
-    #[serde(rename = "Lifecycle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<TaskLifecycle>,
     /// HCL `config`: the driver's configuration, with the driver's own (snake_case) keys.
-    #[serde(rename = "Config", default, skip_serializing_if = "Map::is_empty")]
+    #[serde(skip_serializing_if = "Map::is_empty")]
     pub config: Map<String, Value>,
     /// HCL `constraint` blocks.
-    #[serde(rename = "Constraints", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
     /// HCL `affinity` blocks.
-    #[serde(rename = "Affinities", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affinities: Vec<Affinity>,
     /// HCL `env`.
-    #[serde(rename = "Env", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub env: StringMap,
     /// HCL `resources`.
-    #[serde(rename = "Resources", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     /// HCL `restart` at task level.
-    #[serde(
-        rename = "RestartPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
     /// HCL `meta`.
-    #[serde(rename = "Meta", default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub meta: StringMap,
     /// HCL `kill_timeout`.
-    #[serde(
-        rename = "KillTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kill_timeout: Option<Nanoseconds>,
     /// HCL `logs`.
-    #[serde(rename = "LogConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogConfig>,
     /// HCL `artifact` blocks.
-    #[serde(rename = "Artifacts", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<TaskArtifact>,
     /// HCL `vault` (the task's own, or the group's or job's copied in).
-    #[serde(rename = "Vault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vault: Option<Vault>,
     /// HCL `consul`.
-    #[serde(rename = "Consul", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consul: Option<Consul>,
     /// HCL `template` blocks.
-    #[serde(rename = "Templates", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub templates: Vec<Template>,
     /// HCL `dispatch_payload`.
-    #[serde(
-        rename = "DispatchPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dispatch_payload: Option<DispatchPayloadConfig>,
     /// HCL `volume_mount` blocks.
-    #[serde(
-        rename = "VolumeMounts",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<VolumeMount>,
     /// HCL `leader`.
-    #[serde(rename = "Leader", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leader: Option<bool>,
     /// HCL `shutdown_delay`.
-    #[serde(
-        rename = "ShutdownDelay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_delay: Option<Nanoseconds>,
     /// HCL `kill_signal`.
-    #[serde(
-        rename = "KillSignal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kill_signal: Option<String>,
     /// HCL `kind`.
-    #[serde(rename = "Kind", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The default workload identity: the `identity` block without `name` or with
     /// `name = "default"`.
-    #[serde(rename = "Identity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<WorkloadIdentity>,
     /// The named `identity` blocks (for example `vault_default`).
-    #[serde(rename = "Identities", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub identities: Vec<WorkloadIdentity>,
 }
 
 /// Go `api.TaskLifecycle` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct TaskLifecycle {
     /// HCL `hook`: `prestart`, `poststart` or `poststop`.
-    #[serde(rename = "Hook", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hook: Option<String>,
     /// HCL `sidecar`.
-    #[serde(rename = "Sidecar", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sidecar: Option<bool>,
 }
 
 /// Go `api.Template` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Template {
     /// HCL `source`.
-    #[serde(
-        rename = "SourcePath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_path: Option<String>,
     /// HCL `destination`.
-    #[serde(rename = "DestPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_path: Option<String>,
     /// HCL `data`: consul-template text, not interpolated by Nomad.
-    #[serde(
-        rename = "EmbeddedTmpl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_tmpl: Option<String>,
     /// HCL `change_mode`.
-    #[serde(
-        rename = "ChangeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_mode: Option<String>,
     /// HCL `change_script`.
-    #[serde(
-        rename = "ChangeScript",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_script: Option<ChangeScript>,
     /// HCL `change_signal`.
-    #[serde(
-        rename = "ChangeSignal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_signal: Option<String>,
     /// HCL `once`.
-    #[serde(rename = "Once", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub once: Option<bool>,
     /// HCL `splay`.
-    #[serde(rename = "Splay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub splay: Option<Nanoseconds>,
     /// HCL `perms`: octal file mode as a string.
-    #[serde(rename = "Perms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub perms: Option<String>,
     /// HCL `uid`.
-    #[serde(rename = "Uid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<i64>,
     /// HCL `gid`.
-    #[serde(rename = "Gid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<i64>,
     /// HCL `left_delimiter`.
-    #[serde(rename = "LeftDelim", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub left_delim: Option<String>,
     /// HCL `right_delimiter`.
-    #[serde(
-        rename = "RightDelim",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub right_delim: Option<String>,
     /// HCL `env`: whether the rendered file is read as environment variables.
-    #[serde(rename = "Envvars", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub envvars: Option<bool>,
     /// HCL `vault_grace` (deprecated; a non-zero value only produces a warning).
-    #[serde(
-        rename = "VaultGrace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vault_grace: Option<Nanoseconds>,
     /// HCL `wait`.
-    #[serde(rename = "Wait", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait: Option<WaitConfig>,
     /// HCL `error_on_missing_key`.
-    #[serde(
-        rename = "ErrMissingKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub err_missing_key: Option<bool>,
 }
 
 /// Go `api.WaitConfig` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct WaitConfig {
     /// HCL `min`.
-    #[serde(rename = "Min", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<Nanoseconds>,
     /// HCL `max`.
-    #[serde(rename = "Max", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<Nanoseconds>,
 }
 
 /// Go `api.ChangeScript` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct ChangeScript {
     /// HCL `command`.
-    #[serde(rename = "Command", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// HCL `args`.
-    #[serde(rename = "Args", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
     /// HCL `timeout`.
-    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Nanoseconds>,
     /// HCL `fail_on_error`.
-    #[serde(
-        rename = "FailOnError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_on_error: Option<bool>,
     /// HCL `run_on_first_render`.
-    #[serde(
-        rename = "RunOnFirstRender",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_on_first_render: Option<bool>,
 }
 
 /// Go `api.Vault` (`api/tasks.go`), without `Policies` (ignored by Nomad since 1.10).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Vault {
     /// HCL `role`: the Vault JWT role to log in with.
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// HCL `namespace` (Enterprise).
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// HCL `cluster` (non-default clusters are Enterprise).
-    #[serde(rename = "Cluster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// HCL `env`: expose `VAULT_TOKEN` to the task (Nomad's default: true).
-    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<bool>,
     /// HCL `disable_file`: do not write `secrets/vault_token`.
-    #[serde(
-        rename = "DisableFile",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_file: Option<bool>,
     /// HCL `change_mode`.
-    #[serde(
-        rename = "ChangeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_mode: Option<String>,
     /// HCL `change_signal`.
-    #[serde(
-        rename = "ChangeSignal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_signal: Option<String>,
     /// HCL `allow_token_expiration`.
-    #[serde(
-        rename = "AllowTokenExpiration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_token_expiration: Option<bool>,
 }
 
 /// Go `api.WorkloadIdentity` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct WorkloadIdentity {
     /// HCL `name` (`vault_default`, ...; empty or `default` is the default identity).
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// HCL `aud`.
-    #[serde(rename = "Audience", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub audience: Vec<String>,
     /// HCL `change_mode`.
-    #[serde(
-        rename = "ChangeMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_mode: Option<String>,
     /// HCL `change_signal`.
-    #[serde(
-        rename = "ChangeSignal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_signal: Option<String>,
     /// HCL `env`.
-    #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<bool>,
     /// HCL `file`.
-    #[serde(rename = "File", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<bool>,
     /// HCL `filepath`.
-    #[serde(rename = "Filepath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filepath: Option<String>,
     /// HCL `service_name`.
-    #[serde(
-        rename = "ServiceName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// HCL `ttl`.
-    #[serde(rename = "TTL", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "TTL", skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Nanoseconds>,
     /// HCL `extra_claims`.
-    #[serde(rename = "ExtraClaims", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_claims: Vec<String>,
 }
 
 /// Go `api.Resources` (`api/resources.go`), without networks and the deprecated `IOPS`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Resources {
     /// HCL `cpu`, in MHz.
-    #[serde(rename = "CPU", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CPU", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<i64>,
     /// HCL `cores`.
-    #[serde(rename = "Cores", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cores: Option<i64>,
     /// HCL `memory`, in MB.
-    #[serde(rename = "MemoryMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MemoryMB", skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<i64>,
     /// HCL `memory_max`, in MB.
-    #[serde(
-        rename = "MemoryMaxMB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MemoryMaxMB", skip_serializing_if = "Option::is_none")]
     pub memory_max_mb: Option<i64>,
     /// HCL `disk`, in MB (must be 0 at task level).
-    #[serde(rename = "DiskMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DiskMB", skip_serializing_if = "Option::is_none")]
     pub disk_mb: Option<i64>,
     /// HCL `device "<name>"` blocks.
-    #[serde(rename = "Devices", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<RequestedDevice>,
     /// HCL `numa`.
-    #[serde(rename = "NUMA", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NUMA", skip_serializing_if = "Option::is_none")]
     pub numa: Option<NumaResource>,
     /// HCL `secrets`, in MB.
-    #[serde(rename = "SecretsMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SecretsMB", skip_serializing_if = "Option::is_none")]
     pub secrets_mb: Option<i64>,
 }
 
 /// Go `api.RequestedDevice` (`api/resources.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct RequestedDevice {
     /// The `device "<vendor>/<type>/<name>"` label.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// HCL `count`.
-    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// HCL `constraint` blocks.
-    #[serde(rename = "Constraints", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
     /// HCL `affinity` blocks.
-    #[serde(rename = "Affinities", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affinities: Vec<Affinity>,
 }
 
 /// Go `api.NUMAResource` (`api/resources.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct NumaResource {
     /// HCL `affinity`: `none`, `prefer` or `require`.
-    #[serde(rename = "Affinity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub affinity: Option<String>,
     /// HCL `devices`.
-    #[serde(rename = "Devices", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<String>,
 }
 
 /// Go `api.RestartPolicy` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct RestartPolicy {
     /// HCL `interval`.
-    #[serde(rename = "Interval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<Nanoseconds>,
     /// HCL `attempts`.
-    #[serde(rename = "Attempts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// HCL `delay`.
-    #[serde(rename = "Delay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delay: Option<Nanoseconds>,
     /// HCL `mode`: `fail` or `delay`.
-    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// HCL `render_templates`.
-    #[serde(
-        rename = "RenderTemplates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub render_templates: Option<bool>,
 }
 
 /// Go `api.ReschedulePolicy` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct ReschedulePolicy {
     /// HCL `attempts`.
-    #[serde(rename = "Attempts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// HCL `interval`.
-    #[serde(rename = "Interval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<Nanoseconds>,
     /// HCL `delay`.
-    #[serde(rename = "Delay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delay: Option<Nanoseconds>,
     /// HCL `delay_function`: `constant`, `exponential` or `fibonacci`.
-    #[serde(
-        rename = "DelayFunction",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_function: Option<String>,
     /// HCL `max_delay`.
-    #[serde(rename = "MaxDelay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_delay: Option<Nanoseconds>,
     /// HCL `unlimited`.
-    #[serde(rename = "Unlimited", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unlimited: Option<bool>,
 }
 
 /// Go `api.DisconnectStrategy` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct DisconnectStrategy {
     /// HCL `lost_after`.
-    #[serde(rename = "LostAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lost_after: Option<Nanoseconds>,
     /// HCL `stop_on_client_after`.
-    #[serde(
-        rename = "StopOnClientAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_on_client_after: Option<Nanoseconds>,
     /// HCL `replace`.
-    #[serde(rename = "Replace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub replace: Option<bool>,
     /// HCL `reconcile`: `best_score`, `keep_original`, `keep_replacement` or `longest_running`.
-    #[serde(rename = "Reconcile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reconcile: Option<String>,
 }
 
 /// Go `api.EphemeralDisk` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct EphemeralDisk {
     /// HCL `sticky`.
-    #[serde(rename = "Sticky", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sticky: Option<bool>,
     /// HCL `migrate`.
-    #[serde(rename = "Migrate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub migrate: Option<bool>,
     /// HCL `size`, in MB.
-    #[serde(rename = "SizeMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SizeMB", skip_serializing_if = "Option::is_none")]
     pub size_mb: Option<i64>,
 }
 
 /// Go `api.LogConfig` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct LogConfig {
     /// HCL `max_files`.
-    #[serde(rename = "MaxFiles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_files: Option<i64>,
     /// HCL `max_file_size`, in MB.
-    #[serde(
-        rename = "MaxFileSizeMB",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MaxFileSizeMB", skip_serializing_if = "Option::is_none")]
     pub max_file_size_mb: Option<i64>,
     /// HCL `enabled` (compatibility; use `disabled`).
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// HCL `disabled`.
-    #[serde(rename = "Disabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
 }
 
 /// Go `api.Constraint` (`api/constraint.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Constraint {
     /// HCL `attribute` (or `distinct_property`).
-    #[serde(rename = "LTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub l_target: Option<String>,
     /// HCL `value` (or the value of a shorthand such as `semver`).
-    #[serde(rename = "RTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r_target: Option<String>,
     /// HCL `operator` (default `=`, or the shorthand's name).
-    #[serde(rename = "Operand", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operand: Option<String>,
 }
 
 /// Go `api.Affinity` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Affinity {
     /// HCL `attribute`.
-    #[serde(rename = "LTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub l_target: Option<String>,
     /// HCL `value` (or the value of a shorthand).
-    #[serde(rename = "RTarget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r_target: Option<String>,
     /// HCL `operator` (default `=`, or the shorthand's name).
-    #[serde(rename = "Operand", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operand: Option<String>,
     /// HCL `weight`.
-    #[serde(rename = "Weight", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<i8>,
 }
 
 /// Go `api.Spread` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Spread {
     /// HCL `attribute`.
-    #[serde(rename = "Attribute", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
     /// HCL `weight`.
-    #[serde(rename = "Weight", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<i8>,
     /// HCL `target "<value>"` blocks (the Go field is singular).
-    #[serde(
-        rename = "SpreadTarget",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub spread_target: Vec<SpreadTarget>,
 }
 
 /// Go `api.SpreadTarget` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct SpreadTarget {
     /// The `target "<value>"` label.
-    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// HCL `percent`.
-    #[serde(rename = "Percent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<u8>,
 }
 
 /// Go `api.VolumeRequest` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct VolumeRequest {
     /// The `volume "<name>"` label.
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// HCL `type`: `host` or `csi`.
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// HCL `source`.
-    #[serde(rename = "Source", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// HCL `read_only`.
-    #[serde(rename = "ReadOnly", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// HCL `sticky`.
-    #[serde(rename = "Sticky", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sticky: Option<bool>,
     /// HCL `access_mode`.
-    #[serde(
-        rename = "AccessMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_mode: Option<String>,
     /// HCL `attachment_mode`.
-    #[serde(
-        rename = "AttachmentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_mode: Option<String>,
     /// HCL `mount_options`.
-    #[serde(
-        rename = "MountOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<CsiMountOptions>,
     /// HCL `per_alloc`.
-    #[serde(rename = "PerAlloc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_alloc: Option<bool>,
 }
 
 /// Go `api.CSIMountOptions` (`api/csi.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct CsiMountOptions {
     /// HCL `fs_type`.
-    #[serde(rename = "FSType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "FSType", skip_serializing_if = "Option::is_none")]
     pub fs_type: Option<String>,
     /// HCL `mount_flags`.
-    #[serde(rename = "MountFlags", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mount_flags: Vec<String>,
 }
 
 /// Go `api.VolumeMount` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct VolumeMount {
     /// HCL `volume`: the name of a group `volume`.
-    #[serde(rename = "Volume", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<String>,
     /// HCL `destination`.
-    #[serde(
-        rename = "Destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
     /// HCL `read_only`.
-    #[serde(rename = "ReadOnly", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     /// HCL `propagation_mode`: `private`, `host-to-task` or `bidirectional`.
-    #[serde(
-        rename = "PropagationMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub propagation_mode: Option<String>,
     /// HCL `selinux_label`.
-    #[serde(
-        rename = "SELinuxLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SELinuxLabel", skip_serializing_if = "Option::is_none")]
     pub selinux_label: Option<String>,
 }
 
 /// Go `api.TaskArtifact` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct TaskArtifact {
     /// HCL `source`.
-    #[serde(
-        rename = "GetterSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub getter_source: Option<String>,
     /// HCL `options` block.
-    #[serde(
-        rename = "GetterOptions",
-        default,
-        skip_serializing_if = "IndexMap::is_empty"
-    )]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub getter_options: StringMap,
     /// HCL `headers` block.
-    #[serde(
-        rename = "GetterHeaders",
-        default,
-        skip_serializing_if = "IndexMap::is_empty"
-    )]
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub getter_headers: StringMap,
     /// HCL `mode`: `any`, `file` or `dir`.
-    #[serde(
-        rename = "GetterMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub getter_mode: Option<String>,
     /// HCL `insecure`.
-    #[serde(
-        rename = "GetterInsecure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub getter_insecure: Option<bool>,
     /// HCL `destination`.
-    #[serde(
-        rename = "RelativeDest",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_dest: Option<String>,
     /// HCL `chown`.
-    #[serde(rename = "Chown", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub chown: Option<bool>,
 }
 
 /// Go `api.DispatchPayloadConfig` (`api/tasks.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct DispatchPayloadConfig {
     /// HCL `file`.
-    #[serde(rename = "File", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
 }
 
 /// Go `api.Consul` (`api/consul.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Consul {
     /// HCL `namespace` (Enterprise).
-    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// HCL `cluster` (Enterprise).
-    #[serde(rename = "Cluster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// HCL `partition`.
-    #[serde(rename = "Partition", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
 }

@@ -40,7 +40,7 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     if cx.p.vault.is_some() {
         return;
     }
-    let creds = cx.credentials();
+    let creds = super::push_credentials_in_test::every_credential(cx);
     let Some(((first, _), rest)) = creds.split_first() else {
         return;
     };

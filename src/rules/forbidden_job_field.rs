@@ -6,9 +6,8 @@ declare_rule! {
     /// That a rendered job has no `Stop` field and no `vault { policies }`. nomad-build makes both
     /// impossible by construction: its model of Nomad's job has no `Stop` and no `Vault.Policies`,
     /// so nothing can write them into the API JSON, and the decoder of rendered jobspecs refuses
-    /// them in an HCL template given with `--templates`: `stop` as an unknown field
-    /// (`template-unknown-field`), `policies` as a field Nomad ignores (`template-ignored-field`).
-    /// This rule is never reported itself; it documents the guarantee.
+    /// them in an HCL template given with `--templates`: a job-level `stop` under this rule,
+    /// `policies` as a field Nomad ignores (`template-ignored-field`).
     ///
     /// ## Why it matters
     ///

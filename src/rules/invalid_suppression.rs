@@ -6,14 +6,16 @@ declare_rule! {
     /// That every suppression comment, `# nomad-build:ignore <rule-id> -- <reason>` (one finding,
     /// on its line or the next) or `# nomad-build:ignore-file <rule-id> -- <reason>` (the whole
     /// file), names exactly one rule of this catalogue, gives a reason after `--`, and names a
-    /// warning or a note: errors cannot be silenced. Checked by the suppression pass after
-    /// validation.
+    /// rule that can be suppressed: a warning, a note, or an error of a heuristic that can be a
+    /// false positive (such as `literal-secret`; `nomad-build rules` and the catalogue say which).
+    /// Checked by the suppression pass after validation.
     ///
     /// ## Why it matters
     ///
     /// A suppression that names no real rule silences nothing and hides a typo; one without a
-    /// reason leaves the next reader to guess whether it still applies. An error means the jobs
-    /// would be wrong, so silencing it would only move the failure to the cluster.
+    /// reason leaves the next reader to guess whether it still applies. Any other error means the
+    /// jobs would be wrong or unparseable, so silencing it would only move the failure to the
+    /// cluster.
     ///
     /// ## Example
     ///
@@ -34,6 +36,6 @@ declare_rule! {
     InvalidSuppression {
         id: "invalid-suppression",
         severity: Error,
-        summary: "a `# nomad-build:ignore` comment is malformed, has no reason, or names an unknown rule or an error",
+        summary: "a `# nomad-build:ignore` comment is malformed, has no reason, or names an unknown rule or one that cannot be suppressed",
     }
 }

@@ -31,6 +31,7 @@ declare_rule! {
     LiteralSecret {
         id: "literal-secret",
         severity: Error,
+        suppressible: true,
         summary: "a build argument or env value that looks like a secret is written in plain text",
     }
 }

@@ -4,13 +4,13 @@ use serde_json::Value;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 use super::Cx;
-use crate::eval::child;
+use crate::hcl::eval::child;
 
 declare_rule! {
     /// ## What it checks
     ///
-    /// Every string in the pipeline (values, and keys such as `env` names and `test` labels,
-    /// after variables are substituted) is in Unicode Normalization Form C (NFC): composed
+    /// Every string in the pipeline (values and map keys, after variables are substituted) is
+    /// in Unicode Normalization Form C (NFC): composed
     /// characters such as `é` written as U+00E9, not as `e` followed by the combining accent
     /// U+0301.
     ///

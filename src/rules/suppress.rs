@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::diag::{FileId, Finding, Severity, Sources};
+use crate::diag::{FileId, Finding, Sources};
 
 /// One parsed suppression comment.
 #[derive(Debug, Clone)]
@@ -32,7 +32,8 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
     let text = &sources.get(file).text;
     let (mut sups, mut problems) = parse(text, file);
     findings.retain(|f| {
-        if f.file != file || f.is_error() {
+        let suppressible = super::get(f.rule).is_some_and(|r| r.suppressible);
+        if f.file != file || !suppressible {
             return true;
         }
         let (line, _) = sources.line_col(file, f.primary.span.start);
@@ -124,7 +125,7 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
                 problems.push(f);
                 continue;
             }
-            Some(r) if r.severity == Severity::Error => {
+            Some(r) if !r.suppressible => {
                 problems.push(
                     super::invalid_suppression::RULE
                         .finding(
@@ -132,8 +133,8 @@ fn parse(text: &str, file: FileId) -> (Vec<Suppression>, Vec<Finding>) {
                             at,
                             format!("`{rule}` is an error and cannot be silenced"),
                         )
-                        .label("errors cannot be suppressed")
-                        .help("an error means the jobs would be wrong; fix the file instead"),
+                        .label("this error cannot be suppressed")
+                        .help("this error means the jobs would be wrong; fix the file instead"),
                 );
                 continue;
             }

@@ -5,8 +5,8 @@ declare_rule! {
     ///
     /// That every block and attribute of a rendered jobspec exists at its place in the job model,
     /// in its form (block or attribute), and is not one the decoder refuses: `update` and `migrate`
-    /// (not allowed in batch jobs), blocks nomad-build does not model, deprecated fields, and
-    /// `stop`, which the model lacks. Checked by the jobspec decoder, which reads every rendered
+    /// (not allowed in batch jobs), blocks nomad-build does not model, and deprecated fields (a
+    /// job-level `stop` is `forbidden-job-field`). Checked by the jobspec decoder, which reads every rendered
     /// HCL jobspec into nomad-build's model of Nomad's job API, following Nomad's own jobspec
     /// parser, so that the HCL file and the API JSON describe the same job. The embedded templates
     /// never trigger it; an override given with `--templates` can.

@@ -49,7 +49,10 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     let Some(vault) = &cx.p.vault else {
         return;
     };
-    if vault.role.is_empty() || vault.audience.is_some() || cx.credentials().is_empty() {
+    if vault.role.is_empty()
+        || vault.audience.is_some()
+        || super::push_credentials_in_test::every_credential(cx).is_empty()
+    {
         return;
     }
     let f = cx

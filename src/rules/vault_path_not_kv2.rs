@@ -41,7 +41,7 @@ declare_rule! {
 }
 
 pub(super) fn check(cx: &mut Cx<'_>) {
-    for (rel, cr) in cx.credentials() {
+    for (rel, cr) in super::push_credentials_in_test::every_credential(cx) {
         if !cr.path.contains("/data/") {
             let f = cx
                 .finding(

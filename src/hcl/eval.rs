@@ -11,15 +11,18 @@ use std::ops::Range;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::template::{Element, Template};
-use hcl_edit::Span;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::span as span_of;
 use crate::diag::{closest, FileId, Finding};
+use crate::rules::{
+    duplicate_key, invalid_expression, type_mismatch, undefined_variable, unsupported_expression,
+};
 
 /// Where `var.<name>` references resolve.
 #[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
+pub(crate) enum Scope<'a> {
     /// `var.<name>` resolves in this map; an unknown name is an error. A declared variable
     /// without a value (already reported where it is declared) is `None` and fails silently.
     Vars(&'a IndexMap<String, Option<Value>>),
@@ -30,29 +33,29 @@ pub enum Scope<'a> {
 
 /// Byte ranges of evaluated values, keyed by JSON pointer (`/pipeline/app/build/cpu`).
 #[derive(Debug, Clone, Default)]
-pub struct Spans {
+pub(crate) struct Spans {
     map: HashMap<String, Entry>,
 }
 
 /// The ranges recorded for one value.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The attribute name or block header (type and labels).
-    pub key: Range<usize>,
+    pub(crate) key: Range<usize>,
     /// The value expression or block body.
-    pub value: Range<usize>,
+    pub(crate) value: Range<usize>,
 }
 
 impl Spans {
     /// Records ranges for `pointer`; the first record wins.
-    pub fn insert(&mut self, pointer: &str, key: Range<usize>, value: Range<usize>) {
+    pub(crate) fn insert(&mut self, pointer: &str, key: Range<usize>, value: Range<usize>) {
         self.map
             .entry(pointer.to_owned())
             .or_insert(Entry { key, value });
     }
 
     /// The ranges recorded for `pointer`, or for its nearest recorded ancestor.
-    pub fn nearest(&self, pointer: &str) -> Option<&Entry> {
+    pub(crate) fn nearest(&self, pointer: &str) -> Option<&Entry> {
         let mut p = pointer;
         loop {
             if let Some(e) = self.map.get(p) {
@@ -64,37 +67,33 @@ impl Spans {
     }
 
     /// The ranges recorded for exactly `pointer`.
-    pub fn get(&self, pointer: &str) -> Option<&Entry> {
+    pub(crate) fn get(&self, pointer: &str) -> Option<&Entry> {
         self.map.get(pointer)
     }
 }
 
 /// Appends a JSON-pointer token (escaping `~` and `/`).
-pub fn child(pointer: &str, token: &str) -> String {
+pub(crate) fn child(pointer: &str, token: &str) -> String {
     format!("{pointer}/{}", token.replace('~', "~0").replace('/', "~1"))
 }
 
 /// State of one evaluation pass over a file.
-pub struct Evaluator<'a> {
+pub(crate) struct Evaluator<'a> {
     /// The file's text (for literal `${...}` interpolations).
-    pub src: &'a str,
+    pub(crate) src: &'a str,
     /// The file's id in diagnostics.
-    pub file: FileId,
+    pub(crate) file: FileId,
     /// How `var.` resolves.
-    pub scope: Scope<'a>,
+    pub(crate) scope: Scope<'a>,
     /// Ranges of evaluated values.
-    pub spans: Spans,
+    pub(crate) spans: Spans,
     /// Problems found.
-    pub findings: Vec<Finding>,
-}
-
-fn span_of(s: &impl Span) -> Range<usize> {
-    s.span().unwrap_or(0..0)
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl<'a> Evaluator<'a> {
     /// A new evaluator over `src`.
-    pub fn new(src: &'a str, file: FileId, scope: Scope<'a>) -> Self {
+    pub(crate) fn new(src: &'a str, file: FileId, scope: Scope<'a>) -> Self {
         Evaluator {
             src,
             file,
@@ -106,7 +105,7 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates `expr`, recording spans below `pointer`. `None` when it failed (a finding
     /// says why).
-    pub fn eval(&mut self, expr: &Expression, pointer: &str) -> Option<Value> {
+    pub(crate) fn eval(&mut self, expr: &Expression, pointer: &str) -> Option<Value> {
         let span = span_of(expr);
         match expr {
             Expression::Null(_) => Some(Value::Null),
@@ -155,13 +154,13 @@ impl<'a> Evaluator<'a> {
                             Some(Value::Bool(b)) => b.to_string(),
                             Some(_) => {
                                 self.findings.push(
-                                    Finding::error(
-                                        "invalid-expression",
-                                        self.file,
-                                        key_span,
-                                        "an object key must be a string",
-                                    )
-                                    .label("not a string"),
+                                    invalid_expression::RULE
+                                        .finding(
+                                            self.file,
+                                            key_span,
+                                            "an object key must be a string",
+                                        )
+                                        .label("not a string"),
                                 );
                                 ok = false;
                                 continue;
@@ -176,14 +175,10 @@ impl<'a> Evaluator<'a> {
                     if let Some(first) = self.spans.get(&p).map(|e| e.key.clone()) {
                         if out.contains_key(&name) {
                             self.findings.push(
-                                Finding::error(
-                                    "duplicate-key",
-                                    self.file,
-                                    key_span,
-                                    format!("duplicate key `{name}`"),
-                                )
-                                .label("defined again here")
-                                .also(first, "first defined here"),
+                                duplicate_key::RULE
+                                    .finding(self.file, key_span, format!("duplicate key `{name}`"))
+                                    .label("defined again here")
+                                    .also(first, "first defined here"),
                             );
                             ok = false;
                             continue;
@@ -213,9 +208,7 @@ impl<'a> Evaluator<'a> {
                     ("var", Some(name), 1) => self.var(name, span),
                     _ => {
                         self.findings.push(
-                            Finding::error(
-                                "unsupported-expression",
-                                self.file,
+                            unsupported_expression::RULE.finding(self.file,
                                 span.clone(),
                                 format!("cannot evaluate `{}` here", &self.src[span]),
                             )
@@ -228,22 +221,18 @@ impl<'a> Evaluator<'a> {
             }
             Expression::Variable(v) => {
                 self.findings.push(
-                    Finding::error(
-                        "unsupported-expression",
-                        self.file,
-                        span,
-                        format!("unknown name `{}`", v.as_str()),
-                    )
-                    .label("not a value")
-                    .help("strings need double quotes; variables are referenced as `var.<name>`"),
+                    unsupported_expression::RULE
+                        .finding(self.file, span, format!("unknown name `{}`", v.as_str()))
+                        .label("not a value")
+                        .help(
+                            "strings need double quotes; variables are referenced as `var.<name>`",
+                        ),
                 );
                 None
             }
             _ => {
                 self.findings.push(
-                    Finding::error(
-                        "unsupported-expression",
-                        self.file,
+                    unsupported_expression::RULE.finding(self.file,
                         span,
                         "operators, conditionals, `for` expressions and function calls are not supported",
                     )
@@ -260,13 +249,13 @@ impl<'a> Evaluator<'a> {
             Scope::Vars(vars) => match vars.get(name) {
                 Some(v) => v.clone(),
                 None => {
-                    let mut f = Finding::error(
-                        "undefined-variable",
-                        self.file,
-                        span,
-                        format!("variable `{name}` is not declared"),
-                    )
-                    .label("undeclared");
+                    let mut f = undefined_variable::RULE
+                        .finding(
+                            self.file,
+                            span,
+                            format!("variable `{name}` is not declared"),
+                        )
+                        .label("undeclared");
                     f = match closest(name, vars.keys().map(String::as_str)) {
                         Some(c) => f.help(format!("did you mean `var.{c}`?")),
                         None => f.help(format!(
@@ -279,13 +268,9 @@ impl<'a> Evaluator<'a> {
             },
             Scope::None => {
                 self.findings.push(
-                    Finding::error(
-                        "undefined-variable",
-                        self.file,
-                        span,
-                        "variables cannot be used here",
-                    )
-                    .label("not allowed here"),
+                    undefined_variable::RULE
+                        .finding(self.file, span, "variables cannot be used here")
+                        .label("not allowed here"),
                 );
                 None
             }
@@ -314,9 +299,7 @@ impl<'a> Evaluator<'a> {
                             Some(Value::Bool(b)) => out.push_str(&b.to_string()),
                             Some(_) => {
                                 self.findings.push(
-                                    Finding::error(
-                                        "type-mismatch",
-                                        self.file,
+                                    type_mismatch::RULE.finding(self.file,
                                         span,
                                         "only strings, numbers and bools can be interpolated into a string",
                                     )
@@ -332,14 +315,14 @@ impl<'a> Evaluator<'a> {
                 }
                 Element::Directive(d) => {
                     self.findings.push(
-                        Finding::error(
-                            "unsupported-expression",
-                            self.file,
-                            span_of(d),
-                            "template directives are not supported",
-                        )
-                        .label("`%{...}` directive")
-                        .help("write a literal `%{` as `%%{`"),
+                        unsupported_expression::RULE
+                            .finding(
+                                self.file,
+                                span_of(d),
+                                "template directives are not supported",
+                            )
+                            .label("`%{...}` directive")
+                            .help("write a literal `%{` as `%%{`"),
                     );
                     ok = false;
                 }
@@ -390,7 +373,7 @@ mod tests {
         vars.insert("ref".to_owned(), Some(Value::from("main")));
         let (v, f) = eval_attr("a = var.rfe\n", &vars);
         assert_eq!(v, None);
-        assert_eq!(f[0].rule, "undefined-variable");
+        assert_eq!(f[0].rule, undefined_variable::RULE.id);
         assert_eq!(f[0].help.as_deref(), Some("did you mean `var.ref`?"));
     }
 }

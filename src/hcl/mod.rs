@@ -1,0 +1,126 @@
+//! The HCL core shared by nomad-build's two decoders: the `build.hcl` loader ([`crate::load`])
+//! and the decoder of rendered jobspecs ([`crate::nomad::jobspec`]).
+//!
+//! - where things are: spans of attributes, blocks and labels ([`span`]), of block headers
+//!   ([`header_span`]) and of syntax errors ([`error_span`]);
+//! - how values are named in messages ([`describe`], [`describe_type`]);
+//! - expression evaluation ([`eval`]);
+//! - walking a body against the layout of its place, with the structural checks both
+//!   decoders make, each reported through the rule the decoder passes in ([`walk`]).
+
+pub mod eval;
+mod walk;
+
+use std::ops::Range;
+
+use hcl_edit::structure::Block;
+use hcl_edit::Span;
+use serde_json::Value;
+
+pub(crate) use walk::{walk, Dialect, Field, Form, Item, Layout, Rules};
+
+/// The byte range of a parsed element (empty at 0 when it has none).
+pub(crate) fn span(s: &impl Span) -> Range<usize> {
+    s.span().unwrap_or(0..0)
+}
+
+/// A block's header: from its type to the end of its last label.
+pub(crate) fn header_span(b: &Block) -> Range<usize> {
+    let start = span(&b.ident);
+    let end = b.labels.last().map_or(start.end, |l| span(l).end);
+    start.start..end.max(start.end)
+}
+
+/// A block's header as written (`task "build"`), for messages.
+pub(crate) fn header_text(b: &Block) -> String {
+    let mut h = b.ident.as_str().to_owned();
+    for l in &b.labels {
+        h.push_str(&format!(" \"{}\"", l.as_str()));
+    }
+    h
+}
+
+/// The byte offset of a syntax error in `src`, on a character boundary.
+pub(crate) fn error_offset(src: &str, e: &hcl_edit::parser::Error) -> usize {
+    let mut at = e.location().offset().min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The character a syntax error points at (empty at the end of `src`).
+pub(crate) fn error_span(src: &str, e: &hcl_edit::parser::Error) -> Range<usize> {
+    let at = error_offset(src, e);
+    let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    at..end
+}
+
+/// The JSON Schema type of a value: `null`, `boolean`, `number`, `string`, `array` or
+/// `object`.
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A JSON Schema type as messages name it: `string` is "a string", `integer` "a whole number".
+pub(crate) fn describe_type(t: &str) -> &'static str {
+    match t {
+        "string" => "a string",
+        "integer" => "a whole number",
+        "number" => "a number",
+        "boolean" => "a bool",
+        "array" => "a list",
+        "object" => "an object",
+        _ => "null",
+    }
+}
+
+/// What a value is, as messages name it: "a string", "a list", "a fractional number", ...
+pub(crate) fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() != 0.0) => {
+            "a fractional number"
+        }
+        v => describe_type(type_name(v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn headers_span_the_type_and_labels() {
+        let src = "task \"a\" \"b\" {\n}\nx {\n}\n";
+        let body = hcl_edit::parser::parse_body(src).unwrap();
+        let blocks: Vec<&Block> = body.blocks().collect();
+        assert_eq!(&src[header_span(blocks[0])], "task \"a\" \"b\"");
+        assert_eq!(header_text(blocks[0]), "task \"a\" \"b\"");
+        assert_eq!(&src[header_span(blocks[1])], "x");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_one_character() {
+        let src = "a = 1 é\n";
+        let e = hcl_edit::parser::parse_body(src).unwrap_err();
+        assert_eq!(&src[error_span(src, &e)], "é");
+    }
+
+    #[test]
+    fn values_are_described_for_messages() {
+        assert_eq!(describe(&json!(1.5)), "a fractional number");
+        assert_eq!(describe(&json!(2)), "a number");
+        assert_eq!(describe(&json!([1])), "a list");
+        assert_eq!(describe(&json!(null)), "null");
+        assert_eq!(describe_type("integer"), "a whole number");
+        assert_eq!(describe_type(type_name(&json!(true))), "a bool");
+    }
+}

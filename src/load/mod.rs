@@ -1,0 +1,227 @@
+//! Stage 1, load: parse `build.hcl` with hcl-edit, resolve variables, and decode the body into
+//! [`BuildFile`], guided by the JSON Schema of the model so that names, block shapes, types,
+//! enumerations and ranges are checked in one place with exact spans. The structural checks
+//! are those of the HCL core's body walker (`src/hcl/walk.rs`), worded and ruled by
+//! `convert.rs`; variable values come from `vars.rs`.
+
+mod convert;
+mod vars;
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use hcl_edit::structure::Block;
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::config::BuildFile;
+use crate::diag::{FileId, Finding, Sources};
+use crate::hcl::eval::{child, Evaluator, Scope, Spans};
+use crate::hcl::{self, header_span, span, Item};
+use crate::rules::{invalid_value, multiple_pipelines, syntax_error};
+use convert::{Converter, Loader, Top};
+
+/// Where variable values come from, besides defaults.
+#[derive(Debug, Clone, Default)]
+pub struct VarInputs {
+    /// `--var NAME=VALUE`, in order.
+    pub cli: Vec<String>,
+    /// `--var-file FILE`, in order (later files win).
+    pub files: Vec<std::path::PathBuf>,
+    /// `NOMAD_BUILD_VAR_<name>` values from the environment.
+    pub env: Vec<(String, String)>,
+}
+
+impl VarInputs {
+    /// Reads `NOMAD_BUILD_VAR_*` from the process environment.
+    pub fn with_process_env(mut self) -> Self {
+        self.env = std::env::vars()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("NOMAD_BUILD_VAR_")
+                    .map(|n| (n.to_owned(), v))
+            })
+            .collect();
+        self
+    }
+}
+
+/// A loaded, structurally valid file.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file's id in [`Sources`].
+    pub file: FileId,
+    /// The decoded model.
+    pub(crate) config: BuildFile,
+    /// Spans by JSON pointer into the model (`/pipeline/<name>/build/timeout`).
+    pub(crate) spans: Spans,
+    /// Resolved variable values.
+    pub vars: IndexMap<String, Option<Value>>,
+}
+
+impl Loaded {
+    /// The pipeline's name and body (a loaded file has exactly one).
+    pub fn pipeline(&self) -> (&str, &crate::config::Pipeline) {
+        let (name, p) = self
+            .config
+            .pipeline
+            .first()
+            .expect("a loaded file has one pipeline");
+        (name.as_str(), p)
+    }
+
+    /// The span of a model value (or its nearest recorded ancestor), by JSON pointer.
+    pub fn span(&self, pointer: &str) -> Range<usize> {
+        self.spans
+            .nearest(pointer)
+            .map_or(0..0, |e| e.value.clone())
+    }
+
+    /// The span of the name or header of a model value, by JSON pointer.
+    pub fn key_span(&self, pointer: &str) -> Range<usize> {
+        self.spans.nearest(pointer).map_or(0..0, |e| e.key.clone())
+    }
+}
+
+/// The JSON Schema of the model, generated once.
+pub(crate) fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_json::to_value(schemars::schema_for!(BuildFile)).expect("schema serializes")
+    })
+}
+
+/// Loads `text` (already added to `sources` as `file`). Returns the model when there is no
+/// error, and every finding either way.
+pub fn load(
+    sources: &mut Sources,
+    file: FileId,
+    inputs: &VarInputs,
+) -> (Option<Loaded>, Vec<Finding>) {
+    let text = sources.get(file).text.clone();
+    let body = match hcl_edit::parser::parse_body(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            let message = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("syntax error")
+                .to_owned();
+            return (
+                None,
+                vec![syntax_error::RULE
+                    .finding(
+                        file,
+                        hcl::error_span(&text, &e),
+                        format!("syntax error: {message}"),
+                    )
+                    .label("here")
+                    .help("see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md")],
+            );
+        }
+    };
+    let mut findings = Vec::new();
+
+    // Top level: `variable` and `pipeline` blocks only.
+    let top = Top::new();
+    let items = hcl::walk(&Loader { file }, &body, &top, "", 0..0, &mut findings);
+    let mut var_blocks: Vec<(&Block, &'static Value)> = Vec::new();
+    let mut pipelines: Vec<(&Block, &'static Value)> = Vec::new();
+    for (item, field) in items {
+        if let Item::Block(b) = item {
+            match b.ident.as_str() {
+                "variable" => var_blocks.push((b, field.data)),
+                _ => pipelines.push((b, field.data)),
+            }
+        }
+    }
+
+    // Variables: declarations (evaluated without variables), then values.
+    let mut conv = Converter {
+        ev: Evaluator::new(&text, file, Scope::None),
+    };
+    let mut declared: IndexMap<String, (Value, Range<usize>)> = IndexMap::new();
+    for (b, schema) in var_blocks {
+        let label = label_of(b);
+        let ptr = child("/variable", label);
+        conv.ev.spans.insert(&ptr, header_span(b), span(b));
+        let v = conv.body(&b.body, schema, &ptr, &format!("variable \"{label}\""));
+        declared.insert(label.to_owned(), (Value::Object(v), header_span(b)));
+    }
+    findings.append(&mut conv.ev.findings);
+    let var_spans = std::mem::take(&mut conv.ev.spans);
+    let vars = vars::resolve_vars(sources, file, &declared, inputs, &mut findings);
+
+    // The pipeline, evaluated with the variables.
+    let mut conv = Converter {
+        ev: Evaluator::new(&text, file, Scope::Vars(&vars)),
+    };
+    conv.ev.spans = var_spans;
+    let mut pipeline_map = Map::new();
+    if let [(first, schema), rest @ ..] = pipelines.as_slice() {
+        for (extra, _) in rest {
+            findings.push(
+                multiple_pipelines::RULE
+                    .finding(file, header_span(extra), "more than one `pipeline` block")
+                    .label("second pipeline")
+                    .also(header_span(first), "first pipeline")
+                    .help(
+                        "a build.hcl holds exactly one pipeline; put each in its own repository \
+                         or file",
+                    ),
+            );
+        }
+        let name = label_of(first);
+        let ptr = child("/pipeline", name);
+        conv.ev.spans.insert(&ptr, header_span(first), span(*first));
+        let v = conv.body(&first.body, schema, &ptr, "pipeline");
+        pipeline_map.insert(name.to_owned(), Value::Object(v));
+    }
+    findings.append(&mut conv.ev.findings);
+    let spans = conv.ev.spans;
+
+    if findings.iter().any(Finding::is_error) {
+        return (None, findings);
+    }
+    let mut variable = Map::new();
+    for (k, (v, _)) in declared {
+        variable.insert(k, v);
+    }
+    let doc = serde_json::json!({ "variable": variable, "pipeline": pipeline_map });
+    match serde_json::from_value::<BuildFile>(doc) {
+        Ok(config) => (
+            Some(Loaded {
+                file,
+                config,
+                spans,
+                vars,
+            }),
+            findings,
+        ),
+        Err(e) => {
+            findings.push(invalid_value::RULE.finding(
+                file,
+                0..0,
+                format!("cannot decode the file: {e}"),
+            ));
+            (None, findings)
+        }
+    }
+}
+
+/// The label of a block the walker has checked to have one.
+fn label_of(b: &Block) -> &str {
+    b.labels.first().map_or("", |l| l.as_str())
+}
+
+/// The display name and text of a file argument (`-` is standard input).
+pub fn read_input(path: &Path, stdin_name: Option<&str>) -> std::io::Result<(String, String)> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        Ok((stdin_name.unwrap_or("<stdin>").to_owned(), text))
+    } else {
+        Ok((path.display().to_string(), std::fs::read_to_string(path)?))
+    }
+}
