@@ -1,0 +1,268 @@
+//! Running a task's process under its group's deadline: a process group of its own, `TERM` to
+//! everything it started when the deadline comes, `KILL` after a grace period.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{human_duration, KILL_GRACE};
+
+/// How a supervised command ended.
+#[derive(Debug)]
+pub(super) enum Outcome {
+    /// It exited by itself.
+    Exited(std::process::ExitStatus),
+    /// It was stopped at its deadline; the timeout.
+    TimedOut(Duration),
+}
+
+/// Runs `cmd` in a process group of its own, passing each line of its output to `line`,
+/// until it exits or `deadline` (with the timeout it stands for) comes. At the deadline every
+/// process it started gets `TERM`, and `KILL` after [`KILL_GRACE`] (or once the command itself
+/// is gone). Output that arrives meanwhile is still passed on; a process that escaped and holds
+/// the pipes open is not waited for. `Err` says why it could not run.
+pub(super) fn supervise(
+    mut cmd: Command,
+    deadline: Option<(Instant, Duration)>,
+    line: &mut dyn FnMut(&str),
+) -> Result<Outcome, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Its own process group, so that a timeout reaches what it started.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start: {e}"))?;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    if let Some(o) = child.stdout.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            BufReader::new(o)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| drop(tx.send(l)))
+        }));
+    }
+    if let Some(e) = child.stderr.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            BufReader::new(e)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| drop(tx.send(l)))
+        }));
+    }
+    drop(tx);
+    let wait = |child: &mut std::process::Child| {
+        child
+            .wait()
+            .map(Outcome::Exited)
+            .map_err(|e| format!("wait failed: {e}"))
+    };
+    let Some((deadline, limit)) = deadline else {
+        for l in rx {
+            line(&l);
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+        return wait(&mut child);
+    };
+    let mut output_open = true;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if output_open {
+            match rx.recv_timeout(left) {
+                Ok(l) => {
+                    line(&l);
+                    continue;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => output_open = false,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+            }
+        }
+        // The output is closed; the command may still run (until the deadline).
+        match child.try_wait() {
+            Ok(Some(_)) => {
+                for r in std::mem::take(&mut readers) {
+                    let _ = r.join();
+                }
+                return wait(&mut child);
+            }
+            Ok(None) if left.is_zero() => break,
+            Ok(None) => std::thread::sleep(left.min(Duration::from_millis(50))),
+            Err(e) => return Err(format!("wait failed: {e}")),
+        }
+    }
+    line(&format!(
+        "nomad-build: timed out after {}; stopping the task",
+        human_duration(limit)
+    ));
+    // Remembered: a process whose parent exits is re-parented and no longer found below it.
+    let mut tree = descendants(child.id());
+    signal(child.id(), &tree, "TERM");
+    let grace = Instant::now() + KILL_GRACE;
+    let mut killed = false;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(l) => line(&l),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        let exited = matches!(child.try_wait(), Ok(Some(_)));
+        if !killed && (Instant::now() >= grace || exited) {
+            // After the grace period, or once the command itself is gone: whatever it left
+            // behind is killed too.
+            tree.extend(descendants(child.id()));
+            signal(child.id(), &tree, "KILL");
+            killed = true;
+        }
+        if killed && (exited || Instant::now() >= grace + KILL_GRACE) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    while let Ok(l) = rx.try_recv() {
+        line(&l);
+    }
+    Ok(Outcome::TimedOut(limit))
+}
+
+/// Sends `signal` to process `pid`, its process group and `others`, with the shell's `kill`.
+/// Processes that are already gone are skipped.
+fn signal(pid: u32, others: &[u32], signal: &str) {
+    let mut targets = vec![format!("-{pid}"), pid.to_string()];
+    targets.extend(others.iter().map(u32::to_string));
+    let _ = Command::new("/bin/sh")
+        .arg("-c")
+        .arg("kill -s \"$0\" -- \"$@\" 2>/dev/null")
+        .arg(signal)
+        .args(&targets)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Every process whose chain of parents leads to `root`, from `/proc/<pid>/stat` (which also
+/// shows the processes of the containers buildah runs).
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == p)
+                .map(|(c, _)| *c)
+                .filter(|c| *c != root),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    /// Runs `script` under [`supervise`] with a timeout of `limit`; returns the outcome, the
+    /// output lines and how long it took.
+    fn supervised(script: &str, limit: Duration) -> (Outcome, Vec<String>, Duration) {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", script]);
+        let mut lines = Vec::new();
+        let started = Instant::now();
+        let outcome = supervise(cmd, Some((started + limit, limit)), &mut |l| {
+            lines.push(l.to_owned())
+        })
+        .expect("sh runs");
+        (outcome, lines, started.elapsed())
+    }
+
+    #[test]
+    fn supervise_stops_a_command_at_its_deadline() {
+        let second = Duration::from_secs(1);
+        // Exits by itself in time: its own status.
+        let (o, lines, _) = supervised("echo hi; exit 3", Duration::from_secs(30));
+        assert!(
+            matches!(o, Outcome::Exited(s) if s.code() == Some(3)),
+            "{o:?}"
+        );
+        assert_eq!(lines, ["hi"]);
+        // Sleeps past the deadline: stopped at it, with a notice.
+        let (o, lines, took) = supervised("echo sleeping; sleep 60", second);
+        assert!(matches!(o, Outcome::TimedOut(d) if d == second), "{o:?}");
+        assert_eq!(
+            lines,
+            [
+                "sleeping",
+                "nomad-build: timed out after 1s; stopping the task"
+            ]
+        );
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        // Closes its output first: still stopped at the deadline.
+        let (o, _, took) = supervised("exec >/dev/null 2>&1; sleep 60", second);
+        assert!(matches!(o, Outcome::TimedOut(_)), "{o:?}");
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        // Ignores TERM: killed after the grace period.
+        let (o, _, took) = supervised("trap '' TERM; sleep 60 & wait $!; sleep 60", second);
+        assert!(matches!(o, Outcome::TimedOut(_)), "{o:?}");
+        assert!(
+            took >= second + KILL_GRACE && took < Duration::from_secs(15),
+            "{took:?}"
+        );
+    }
+
+    #[test]
+    fn a_timeout_stops_what_the_task_started() {
+        // `sh` starts a grandchild in a session of its own (out of the process group); both
+        // are found below the shell and stopped.
+        let mut child = Command::new("/bin/sh")
+            .args(["-c", "setsid sleep 60 & sleep 60"])
+            .spawn()
+            .expect("sh runs");
+        let started = Instant::now();
+        let mut tree = Vec::new();
+        while tree.len() < 2 && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+            tree = descendants(child.id());
+        }
+        assert_eq!(tree.len(), 2, "{tree:?}");
+        signal(child.id(), &tree, "KILL");
+        assert!(child.wait().is_ok());
+        let alive = |pid: u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                !s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while tree.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!tree.iter().any(|p| alive(*p)), "{tree:?} survived");
+    }
+}
