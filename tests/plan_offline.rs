@@ -426,3 +426,37 @@ fn unusable_snapshots_exit_3() {
     assert_eq!(code, 2, "{shown}");
     assert!(shown.contains("--nodes <FILE>"), "{shown}");
 }
+
+#[test]
+fn docs_show_what_plan_prints() {
+    let (code, stdout, stderr) = common::run(
+        &common::root(),
+        &[
+            "plan",
+            FULL,
+            "--run-id",
+            "3f2a1c9",
+            "--nodes",
+            "tests/data/nodes/no-vault.json",
+        ],
+    );
+    assert_eq!(code, 1);
+    let stderr = stderr.replace("tests/data/nodes/no-vault.json", "nodes.json");
+    let (diagnostics, footer) = stderr
+        .trim_end()
+        .rsplit_once('\n')
+        .expect("diagnostics, then the last line");
+    // A terminal shows the diagnostics, the plan, then the last line.
+    let console = format!(
+        "```console\n$ nomad-build plan {FULL} --run-id 3f2a1c9 --nodes nodes.json\n\
+         {diagnostics}\n{stdout}{footer}\n```\n"
+    );
+    let doc = std::fs::read_to_string(common::root().join("docs/plan.md")).expect("docs/plan.md");
+    assert!(
+        doc.contains(&console),
+        "docs/plan.md should show what plan prints:\n{console}"
+    );
+    for internal in ["/shared/", "/work/", "nomad-facts", "nomad-runtime", "src/"] {
+        assert!(!doc.contains(internal), "docs/plan.md cites {internal}");
+    }
+}

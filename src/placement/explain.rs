@@ -530,16 +530,19 @@ impl<'a> Explainer<'a> {
         let help = if base.total == 0 {
             "the node snapshot has no nodes".to_owned()
         } else {
-            let unready = base.total - base.other_pool.len() - base.other_dc.len();
-            let tail = if base.not_ready.is_empty() || unready != base.not_ready.len() {
-                "point `node_pool` and `datacenters` at the build clients"
-            } else {
-                "the pool's nodes must be ready, eligible and not draining"
-            };
+            let elsewhere = !base.other_pool.is_empty() || !base.other_dc.is_empty();
+            let mut todo = Vec::new();
+            if elsewhere {
+                todo.push("point `node_pool` and `datacenters` at the build clients");
+            }
+            if !base.not_ready.is_empty() {
+                todo.push("a node must be ready, eligible and not draining to take work");
+            }
             format!(
-                "of the {} in the snapshot, {}; {tail}",
+                "of the {} in the snapshot, {}; {}",
                 plural(base.total, "node"),
-                facts.join("; ")
+                facts.join("; "),
+                todo.join(", and ")
             )
         };
         let dc_first = !base.other_dc.is_empty() && base.not_ready.is_empty();
@@ -1265,6 +1268,89 @@ mod tests {
              * Dimension \"cpu\" exhausted on 1 nodes\n  \
              Task Group \"web\": places\n"
         );
+    }
+
+    /// Compiles `src` (with the embedded templates), and loads it again for its spans.
+    fn compiled(src: &str) -> (crate::diag::Sources, crate::compile::Compiled, Loaded) {
+        use crate::compile::{compile, CompileOptions};
+        let mut sources = crate::diag::Sources::default();
+        let file = sources.add("build.hcl", src);
+        let templates = crate::render::Templates::embedded();
+        let renderer = crate::render::Renderer::new(&templates);
+        let opts = CompileOptions {
+            run_id: Some("r1".to_owned()),
+            ..CompileOptions::default()
+        };
+        let (c, findings) = compile(
+            &mut sources,
+            file,
+            std::path::Path::new("build.hcl"),
+            &opts,
+            &renderer,
+        );
+        let c = c.unwrap_or_else(|| panic!("{findings:?}"));
+        let (loaded, _) = crate::load::load(&mut sources, file, &Default::default());
+        (sources, c, loaded.expect("loads"))
+    }
+
+    #[test]
+    fn nomads_own_failures_map_to_build_hcl() {
+        // What the online plan gets back: Nomad's keys only, no offline detail, and the
+        // `computed class ineligible` of nodes Nomad did not check itself.
+        let src = "pipeline \"app\" {\n  vault {\n    role = \"ci\"\n  }\n  source {\n    url = \"https://git.example.com/a.git\"\n    credentials {\n      path = \"secret/data/git\"\n    }\n  }\n  image {\n    repository = \"registry.example.com/acme/app\"\n  }\n  build {\n    resources {\n      memory = 65536\n    }\n  }\n}\n";
+        let (sources, c, loaded) = compiled(src);
+        let rendered = c.phase(Phase::Build).expect("build phase");
+        let failed: BTreeMap<String, AllocMetric> = serde_json::from_value(serde_json::json!({
+            "build": {
+                "NodesEvaluated": 3, "NodesFiltered": 2, "NodesInPool": 3, "NodePool": "default",
+                "NodesAvailable": {"dc1": 3}, "ClassFiltered": null,
+                "ConstraintFiltered": {
+                    "${attr.vault.version} semver >= 0.6.1": 1,
+                    "computed class ineligible": 1
+                },
+                "NodesExhausted": 1, "ClassExhausted": null,
+                "DimensionExhausted": {"memory": 1}, "QuotaExhausted": null,
+                "ResourcesExhausted": {"build": {"CPU": 0, "MemoryMB": 65536, "DiskMB": null}},
+                "Scores": null, "AllocationTime": 52000, "CoalescedFailures": 0
+            }
+        }))
+        .expect("FailedTGAllocs reads");
+        let placement = PhasePlacement::from_nomad(Phase::Build, &rendered.job.job, &failed);
+        let findings = Explainer::new(&loaded).findings(&[(&placement, rendered)]);
+        let text = &sources.get(loaded.file).text;
+        let shown: Vec<(&str, &str, String)> = findings
+            .iter()
+            .map(|f| (f.rule, &text[f.primary.span.clone()], f.message.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "placement-filtered",
+                    "vault",
+                    "group `build` of the build job cannot be placed: 1 of 3 nodes fails the \
+                     constraint `${attr.vault.version} semver >= 0.6.1`"
+                        .to_owned()
+                ),
+                (
+                    "placement-filtered",
+                    "build",
+                    "group `build` of the build job cannot be placed: Nomad skipped 1 of 3 nodes \
+                     as `computed class ineligible`"
+                        .to_owned()
+                ),
+                (
+                    "placement-exhausted",
+                    "65536",
+                    "group `build` of the build job cannot be placed: 1 of 3 nodes has less than \
+                     65536 MB of memory free"
+                        .to_owned()
+                ),
+            ]
+        );
+        assert!(findings[0].help.as_deref().is_some_and(
+            |h| h.starts_with("the tasks read the credentials of `source` from Vault")
+        ));
     }
 
     #[test]
