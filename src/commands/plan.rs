@@ -129,14 +129,15 @@ fn read_snapshot(a: &PlanArgs, sources: &mut Sources) -> Result<Vec<nodes::Node>
         }
     };
     nodes::parse(&text).map_err(|e| {
-        let end = text[e.at..]
-            .chars()
-            .next()
-            .map_or(e.at, |c| e.at + c.len_utf8());
+        let mut at = e.at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
         let id = sources.add(shown, text);
         Box::new(
             crate::rules::invalid_node_snapshot::RULE
-                .finding(id, e.at..end, format!("not a node snapshot: {}", e.message))
+                .finding(id, at..end, format!("not a node snapshot: {}", e.message))
                 .label("here")
                 .help(
                     "write the `GET /v1/node/:id` of every node into one JSON array \

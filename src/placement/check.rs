@@ -336,8 +336,8 @@ struct Usage {
 
 impl Usage {
     fn add(&mut self, cpu: i64, memory: i64) {
-        self.cpu += cpu;
-        self.memory += memory;
+        self.cpu = self.cpu.saturating_add(cpu);
+        self.memory = self.memory.saturating_add(memory);
     }
 
     fn max(&mut self, o: Usage) {
@@ -427,16 +427,16 @@ fn free(node: &Node) -> Ask {
     let cap = node.node_resources.clone().unwrap_or_default();
     let res = node.reserved_resources.clone().unwrap_or_default();
     let mut f = Ask {
-        cpu: cap.cpu.cpu_shares - res.cpu.cpu_shares,
-        memory: cap.memory.memory_mb - res.memory.memory_mb,
-        disk: cap.disk.disk_mb - res.disk.disk_mb,
+        cpu: cap.cpu.cpu_shares.saturating_sub(res.cpu.cpu_shares),
+        memory: cap.memory.memory_mb.saturating_sub(res.memory.memory_mb),
+        disk: cap.disk.disk_mb.saturating_sub(res.disk.disk_mb),
     };
     for a in node.allocations.iter().filter(|a| !a.client_terminal()) {
         if let Some(r) = &a.allocated_resources {
             let u = alloc_usage(r);
-            f.cpu -= u.cpu;
-            f.memory -= u.memory;
-            f.disk -= u.disk;
+            f.cpu = f.cpu.saturating_sub(u.cpu);
+            f.memory = f.memory.saturating_sub(u.memory);
+            f.disk = f.disk.saturating_sub(u.disk);
         }
     }
     f
@@ -802,7 +802,7 @@ fn check_group(
             .count() as i64;
         let f = free(n);
         let ask = detail.ask;
-        let dimension = if n.node_max_allocs > 0 && n.node_max_allocs < running + 1 {
+        let dimension = if n.node_max_allocs > 0 && n.node_max_allocs <= running {
             Some(("max allocation exceeded", n.node_max_allocs - running))
         } else if f.cpu < ask.cpu {
             Some(("cpu", f.cpu))
