@@ -2,7 +2,8 @@
 //! [`crate::commands`].
 //!
 //! Exit codes: 0 success; 1 errors found (or warnings with `--deny warnings`, or stale files
-//! with `render --check`); 2 bad command line.
+//! with `render --check`, or a phase `plan` would not place); 2 bad command line; 3 (`plan`) a
+//! node snapshot that cannot be read or is not one.
 
 use std::path::PathBuf;
 
