@@ -2,7 +2,8 @@
 //! [`crate::commands`].
 //!
 //! Exit codes: 0 success; 1 errors found (or warnings with `--deny warnings`, or stale files
-//! with `render --check`); 2 bad command line.
+//! with `render --check`, or a phase `plan` would not place); 2 bad command line; 3 (`plan`) a
+//! node snapshot that cannot be read or is not one.
 
 use std::path::PathBuf;
 
@@ -55,6 +56,11 @@ pub enum Command {
         after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb"
     )]
     Local(LocalArgs),
+    /// Predict whether each phase's job would be placed on a snapshot of the cluster's nodes.
+    #[command(
+        after_help = "Examples:\n  nomad-build plan --nodes nodes.json\n  nomad-build plan --nodes nodes.json --phase build --format github\n\nExit codes: 0 every phase would be placed; 1 one would not, or build.hcl has errors;\n2 bad command line; 3 the node snapshot cannot be read or is not one."
+    )]
+    Plan(PlanArgs),
     /// List every rule: id, severity and what it checks (docs/rules.md has the details).
     #[command(after_help = "Example:\n  nomad-build rules | grep warning")]
     Rules,
@@ -189,4 +195,26 @@ pub struct LocalArgs {
     /// Run the `checkout` tasks (clone `source.url`) instead of using the working tree.
     #[arg(long)]
     pub clone: bool,
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The build.hcl; `-` reads standard input.
+    #[arg(default_value = "build.hcl")]
+    pub file: PathBuf,
+    /// Node snapshot: a JSON array of the `GET /v1/node/:id` of each node (docs/plan.md).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub nodes: PathBuf,
+    /// Phases to plan (repeatable; default: every declared phase).
+    #[arg(long, value_enum)]
+    pub phase: Vec<Phase>,
+    /// Output format: the plan on stdout and diagnostics on stderr, or a document on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub compile: CompileArgs,
+    /// Name to show for standard input.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
 }

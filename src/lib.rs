@@ -27,6 +27,7 @@ pub mod load;
 pub mod local;
 pub mod nomad;
 pub mod phase;
+pub mod placement;
 pub mod plan;
 pub mod reference;
 pub mod render;

@@ -1,0 +1,183 @@
+//! `nomad-build plan --nodes FILE`: would each phase's job be placed on these nodes, and which
+//! build.hcl setting to change when not.
+
+use std::io::Write;
+
+use super::{command_line, plural, report, undeclared_phase, var_inputs};
+use crate::cli::{PlanArgs, ReportFormat};
+use crate::compile::{self, CompileOptions};
+use crate::diag::{self, Color, Finding, Sources};
+use crate::load;
+use crate::placement::{self, nodes, Explainer};
+use crate::render::Renderer;
+
+/// Exit code when the node snapshot cannot be read or is not one.
+const SNAPSHOT_ERROR: u8 = 3;
+
+/// Exit 0 when every phase would be placed, 1 when one would not or build.hcl has errors, 2 on
+/// usage errors, 3 when the snapshot is unusable.
+pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
+    let mut sources = Sources::default().with_command_line(Some(command_line()));
+    let mut findings: Vec<Finding> = Vec::new();
+    let opts = CompileOptions {
+        vars: var_inputs(&a.compile.vars),
+        run_id: a.compile.run_id.clone(),
+        command: "nomad-build plan",
+        ..Default::default()
+    };
+    let compiled = match load::read_input(&a.file, a.stdin_filename.as_deref()) {
+        Err(e) => {
+            let shown = a.file.display().to_string();
+            let (id, span) = sources.argument_span(&shown);
+            findings.push(
+                crate::rules::file_unreadable::RULE
+                    .finding(id, span, format!("cannot read `{shown}`: {e}"))
+                    .label("this file"),
+            );
+            None
+        }
+        Ok((name, text)) => {
+            let id = sources.add(name, text);
+            match compile::templates(a.compile.templates.as_deref(), &mut sources) {
+                Err(f) => {
+                    findings.push(*f);
+                    None
+                }
+                Ok(templates) => {
+                    let renderer = Renderer::new(&templates);
+                    let (c, mut f) = compile::compile(&mut sources, id, &a.file, &opts, &renderer);
+                    findings.append(&mut f);
+                    c.filter(|_| !findings.iter().any(Finding::is_error))
+                        .map(|c| (id, c))
+                }
+            }
+        }
+    };
+    let snapshot = read_snapshot(a, &mut sources);
+    let nodes = match snapshot {
+        Ok(n) => Some(n),
+        Err(f) => {
+            findings.push(*f);
+            None
+        }
+    };
+    let (Some((file, compiled)), Some(nodes)) = (compiled, nodes) else {
+        let code = if findings.iter().any(|f| f.rule == "invalid-node-snapshot") {
+            SNAPSHOT_ERROR
+        } else {
+            1
+        };
+        let errors = findings.iter().filter(|f| f.is_error()).count();
+        output(a, &mut findings, &sources, color, None);
+        if a.format == ReportFormat::Human {
+            eprintln!(
+                "failed: {}; nothing was planned",
+                plural(errors.max(1), "error")
+            );
+        }
+        return code;
+    };
+    let phases = match compiled.select(&a.phase) {
+        Ok(p) => p,
+        Err(missing) => return undeclared_phase(&compiled, missing),
+    };
+    let placements = placement::check_offline(&compiled, &phases, &nodes);
+    // The spans of build.hcl's values, for pointing at the settings behind each constraint.
+    let (loaded, _) = load::load(&mut sources, file, &opts.vars);
+    if let Some(loaded) = &loaded {
+        let pairs: Vec<_> = placements
+            .iter()
+            .filter_map(|p| compiled.phase(p.phase).map(|r| (p, r)))
+            .collect();
+        findings.extend(Explainer::new(loaded).findings(&pairs));
+    }
+    let failed = placements.iter().filter(|p| !p.places()).count();
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    output(a, &mut findings, &sources, color, Some(&placements));
+    if a.format == ReportFormat::Human {
+        let on = format!(
+            "on the {} of `{}`",
+            plural(nodes.len(), "node"),
+            a.nodes.display()
+        );
+        if failed > 0 {
+            eprintln!(
+                "failed: {failed} of {} would not be placed {on}",
+                plural(placements.len(), "phase")
+            );
+        } else if errors > 0 {
+            eprintln!("failed: {}", plural(errors, "error"));
+        } else {
+            eprintln!("passed: every phase would be placed {on}");
+        }
+    }
+    u8::from(failed > 0 || errors > 0)
+}
+
+/// Reads and parses `--nodes`; an `invalid-node-snapshot` finding when it cannot.
+fn read_snapshot(a: &PlanArgs, sources: &mut Sources) -> Result<Vec<nodes::Node>, Box<Finding>> {
+    let shown = a.nodes.display().to_string();
+    let text = match std::fs::read_to_string(&a.nodes) {
+        Ok(t) => t,
+        Err(e) => {
+            let (id, span) = sources.flag_span("--nodes", &shown);
+            return Err(Box::new(
+                crate::rules::invalid_node_snapshot::RULE
+                    .finding(id, span, format!("cannot read `{shown}`: {e}"))
+                    .label("this file"),
+            ));
+        }
+    };
+    nodes::parse(&text).map_err(|e| {
+        let mut at = e.at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        let id = sources.add(shown, text);
+        Box::new(
+            crate::rules::invalid_node_snapshot::RULE
+                .finding(id, at..end, format!("not a node snapshot: {}", e.message))
+                .label("here")
+                .help(
+                    "write the `GET /v1/node/:id` of every node into one JSON array \
+                     (see docs/plan.md)",
+                ),
+        )
+    })
+}
+
+/// Prints the findings (and the placements) in the chosen format.
+fn output(
+    a: &PlanArgs,
+    findings: &mut Vec<Finding>,
+    sources: &Sources,
+    color: Color,
+    placements: Option<&[placement::PhasePlacement]>,
+) {
+    let mut out = std::io::stdout().lock();
+    match a.format {
+        ReportFormat::Human => {
+            report(findings, sources, color);
+            if let Some(p) = placements {
+                let _ = out.write_all(placement::explain::summary(p).as_bytes());
+            }
+        }
+        ReportFormat::Json => {
+            let text = diag::report::json(findings, sources);
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&text).expect("the report is JSON");
+            doc["placement"] =
+                serde_json::to_value(placements.unwrap_or_default()).expect("placements serialize");
+            let mut text = serde_json::to_string_pretty(&doc).expect("the document serializes");
+            text.push('\n');
+            let _ = out.write_all(text.as_bytes());
+        }
+        ReportFormat::Sarif => {
+            let _ = out.write_all(diag::report::sarif(findings, sources).as_bytes());
+        }
+        ReportFormat::Github => {
+            let _ = out.write_all(diag::report::github(findings, sources).as_bytes());
+        }
+    }
+}
