@@ -61,6 +61,12 @@ pub enum Command {
         after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb"
     )]
     Local(LocalArgs),
+    /// Run the phases on a Nomad cluster, following logs and exit codes.
+    #[command(after_help = crate::commands::run::AFTER_HELP)]
+    Run(crate::commands::run::RunArgs),
+    /// Explain the state of a job on the cluster (read-only).
+    #[command(after_help = crate::commands::status::AFTER_HELP)]
+    Status(crate::commands::status::StatusArgs),
     /// List every rule: id, severity and what it checks (docs/rules.md has the details).
     #[command(after_help = "Example:\n  nomad-build rules | grep warning")]
     Rules,
@@ -248,6 +254,8 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => cmd_validate(&a, color),
         Command::Render(a) => cmd_render(&a, color),
         Command::Local(a) => cmd_local(&a, color),
+        Command::Run(a) => crate::commands::run::run(&a, color),
+        Command::Status(a) => crate::commands::status::run(&a, color),
         Command::Rules => {
             print!("{}", crate::rules::table());
             0

@@ -7,6 +7,8 @@
 //! the typed API model → JSON) → emit ([`emit`]: atomic files, stdout or `--check`).
 
 pub mod cli;
+pub mod cluster;
+pub mod commands;
 pub mod config;
 pub mod ctmpl;
 pub mod diag;

@@ -1,0 +1,4 @@
+//! Subcommands that live in their own modules.
+
+pub mod run;
+pub mod status;
