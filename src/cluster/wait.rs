@@ -928,45 +928,54 @@ fn secs(d: Duration) -> String {
 /// waiting), once each, and the waiting status.
 fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Out<'_>) {
     let phase = ph.p.phase.clone();
-    let mut status = None;
-    let mut failing: Vec<&Evaluation> = ph
-        .evals
-        .values()
-        .filter(|e| !e.failed_tg_allocs.is_empty())
-        .filter(|e| {
-            e.blocked_eval.is_empty()
-                || ph
+    // The failures that still hold: those of a blocked evaluation, or of an evaluation whose
+    // blocked evaluation still waits. A later successful evaluation cancels blocked ones.
+    let waiting = |e: &Evaluation| {
+        e.status == "blocked"
+            || (!e.blocked_eval.is_empty()
+                && ph
                     .evals
                     .get(&e.blocked_eval)
-                    .is_none_or(|b| !b.is_terminal())
-        })
-        .collect();
-    failing.sort_by_key(|e| e.create_index);
+                    .is_none_or(|b| !b.is_terminal()))
+    };
+    let latest = ph
+        .evals
+        .values()
+        .filter(|e| !e.failed_tg_allocs.is_empty() && waiting(e))
+        .max_by_key(|e| (e.modify_index, e.create_index));
+    let Some(e) = latest else { return };
+    let blocked = if e.status == "blocked" {
+        e.id.clone()
+    } else {
+        e.blocked_eval.clone()
+    };
     let mut lines = Vec::new();
-    if let Some(e) = failing.last() {
-        for (g, m) in &e.failed_tg_allocs {
-            let (ok, pool) = explain::eligible(m);
-            status = Some(format!(
-                "{phase}: waiting for placement — {ok} of {pool} node{} eligible",
-                if pool == 1 { "" } else { "s" }
-            ));
-            if ph.shown_failures.insert((e.id.clone(), g.clone())) {
-                lines.push(explain::group_text(&phase, g, m));
-                if let Some((sources, mapping)) = opts.explain {
-                    let f = explain::findings(mapping, &format!("{phase}/{g}"), m);
-                    if !f.is_empty() {
-                        lines.push(explain::render(&f, sources, opts.color));
-                    }
+    let mut status = None;
+    for (g, m) in &e.failed_tg_allocs {
+        let (ok, pool) = explain::eligible(m);
+        status = Some(format!(
+            "{phase}: waiting for placement — {ok} of {pool} node{} eligible",
+            if pool == 1 { "" } else { "s" }
+        ));
+        // The register evaluation and its blocked evaluation usually carry the same
+        // metrics: print each distinct picture once.
+        let text = explain::group_text(&phase, g, m);
+        if ph.shown_failures.insert((g.clone(), text.clone())) {
+            lines.push(text);
+            if let Some((sources, mapping)) = opts.explain {
+                let f = explain::findings(mapping, &format!("{phase}/{g}"), m);
+                if !f.is_empty() {
+                    lines.push(explain::render(&f, sources, opts.color));
                 }
             }
         }
-        if !lines.is_empty() && !e.blocked_eval.is_empty() {
-            lines.push(format!(
-                "{phase}: evaluation {} is waiting for capacity; giving up after {} (--placement-timeout)",
-                short(&e.blocked_eval),
-                humanize(opts.placement_timeout)
-            ));
-        }
+    }
+    if !lines.is_empty() {
+        lines.push(format!(
+            "{phase}: evaluation {} is waiting for capacity; giving up after {} (--placement-timeout)",
+            short(&blocked),
+            humanize(opts.placement_timeout)
+        ));
     }
     for l in lines {
         out.text(&l);
