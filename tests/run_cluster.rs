@@ -134,7 +134,11 @@ fn writes(d: &Double) -> Vec<String> {
         .iter()
         .filter(|q| q["method"] != "GET")
         .map(|q| {
-            let mut s = format!("{} {}", q["method"].as_str().unwrap_or_default(), q["path"].as_str().unwrap_or_default());
+            let mut s = format!(
+                "{} {}",
+                q["method"].as_str().unwrap_or_default(),
+                q["path"].as_str().unwrap_or_default()
+            );
             if let Some(p) = q["query"].get("purge") {
                 s.push_str(&format!(" purge={}", p.as_str().unwrap_or_default()));
             }
@@ -151,8 +155,20 @@ fn registered(d: &Double) -> Vec<String> {
         .collect()
 }
 
-/// Durations vary from run to run: `1.4s` → `N.Ns`.
+/// Durations and the double's port vary from run to run: `1.4s` → `N.Ns`,
+/// `127.0.0.1:40123` → `127.0.0.1:PORT`.
 fn normalise(s: &str) -> String {
+    let mut s = s.to_owned();
+    while let Some(i) = s.find("127.0.0.1:").map(|i| i + "127.0.0.1:".len()) {
+        let end = s[i..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(s.len(), |e| i + e);
+        if end == i {
+            break;
+        }
+        s.replace_range(i - 1..end, "\u{0}PORT");
+    }
+    let s = s.replace("127.0.0.1\u{0}PORT", "127.0.0.1:PORT");
     let mut out = String::with_capacity(s.len());
     let b = s.as_bytes();
     let mut i = 0;
@@ -162,7 +178,11 @@ fn normalise(s: &str) -> String {
             while j < b.len() && b[j].is_ascii_digit() {
                 j += 1;
             }
-            if j + 2 < b.len() + 1 && b.get(j) == Some(&b'.') && b.get(j + 1).is_some_and(u8::is_ascii_digit) && b.get(j + 2) == Some(&b's') {
+            if j + 2 < b.len() + 1
+                && b.get(j) == Some(&b'.')
+                && b.get(j + 1).is_some_and(u8::is_ascii_digit)
+                && b.get(j + 2) == Some(&b's')
+            {
                 out.push_str("N.Ns");
                 i = j + 3;
                 continue;
@@ -231,13 +251,24 @@ publish  publish   passed  0     N.Ns      00000006  node-1
         .iter()
         .filter(|q| q["path"].as_str().is_some_and(|p| p.starts_with("/v1/job")))
         .collect();
-    assert!(api.iter().all(|q| q["query"]["namespace"] == "default"), "{api:?}");
-    assert!(api.iter().any(|q| q["query"].get("index").is_some() && q["query"]["wait"] == "30000ms"));
+    assert!(
+        api.iter().all(|q| q["query"]["namespace"] == "default"),
+        "{api:?}"
+    );
+    assert!(api
+        .iter()
+        .any(|q| q["query"].get("index").is_some() && q["query"]["wait"] == "30000ms"));
     let logs: Vec<&Value> = reqs
         .iter()
-        .filter(|q| q["path"].as_str().is_some_and(|p| p.starts_with("/v1/client/fs/logs/")))
+        .filter(|q| {
+            q["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/v1/client/fs/logs/"))
+        })
         .collect();
-    assert!(logs.iter().all(|q| q["query"]["follow"] == "true" && q["query"]["origin"] == "start"));
+    assert!(logs
+        .iter()
+        .all(|q| q["query"]["follow"] == "true" && q["query"]["origin"] == "start"));
 }
 
 #[test]
@@ -266,7 +297,211 @@ fn never_placeable_stops_the_job_at_the_placement_timeout() {
     assert_eq!(r.code, 123);
     assert!(r.took < Duration::from_secs(6), "took {:?}", r.took);
     // Stopped, not purged, so that it cannot start later and stays inspectable.
-    assert_eq!(writes(&d), ["PUT /v1/jobs", "DELETE /v1/job/hello-build-t1"]);
+    assert_eq!(
+        writes(&d),
+        ["PUT /v1/jobs", "DELETE /v1/job/hello-build-t1"]
+    );
     let jobs = d.jobs();
     assert_eq!(jobs[0]["Stop"], true);
+}
+
+#[test]
+fn a_job_stopped_by_someone_else_is_explained_and_fails_the_run() {
+    let d = Double::start("stopped-by-someone-else");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 122);
+    // The run itself neither stopped nor purged anything.
+    assert_eq!(writes(&d), ["PUT /v1/jobs"]);
+}
+
+#[test]
+fn a_task_killed_by_its_timeout_exits_124() {
+    let d = Double::start("timeout");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 124);
+    assert_eq!(registered(&d), ["build"]);
+}
+
+#[test]
+fn a_dropped_log_connection_resumes_without_losing_or_repeating_a_line() {
+    let d = Double::start("dropped-log");
+    let r = run(&d, &["run", "--run-id", "t1", "--phase", "build"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 0);
+    let resumed: Vec<String> = d
+        .requests()
+        .iter()
+        .filter(|q| {
+            q["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/v1/client/fs/logs/"))
+        })
+        .filter(|q| q["query"]["task"] == "build" && q["query"]["type"] == "stdout")
+        .map(|q| q["query"]["offset"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(resumed, ["0", "30"]);
+}
+
+#[test]
+fn leader_loss_during_the_wait_is_retried() {
+    let d = Double::start("leader-loss");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // Which request meets the outage first depends on timing; the rest is fixed.
+    let out = normalise(&r.stdout);
+    let cluster: Vec<&str> = out.lines().filter(|l| l.starts_with("cluster: ")).collect();
+    assert_eq!(
+        cluster,
+        [
+            "cluster: HTTP 500: No cluster leader; retrying",
+            "cluster: answering again after N.Ns"
+        ]
+    );
+    let rest: String = out
+        .lines()
+        .filter(|l| !l.starts_with("cluster: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!(rest);
+    let failed = d
+        .requests()
+        .iter()
+        .filter(|q| {
+            q["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/v1/job/"))
+        })
+        .count();
+    assert!(failed > 3);
+}
+
+#[test]
+fn a_forbidden_register_names_the_capability_and_namespace() {
+    let d = Double::start("forbidden");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 125);
+}
+
+#[test]
+fn a_register_rejected_by_validation_prints_nomads_errors() {
+    let d = Double::start("rejected");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 125);
+}
+
+#[test]
+fn an_older_cluster_is_refused_before_anything_is_submitted() {
+    let d = Double::start("old-cluster");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 125);
+    assert_eq!(writes(&d), Vec::<String>::new());
+}
+
+#[test]
+fn the_token_is_sent_and_never_shown() {
+    let d = Double::start("token");
+    let ok = run_env(
+        &d,
+        &["run", "--run-id", "t1"],
+        &[("NOMAD_TOKEN", "s3cr3t-token")],
+    );
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    assert!(d.requests().iter().all(|q| q["token"] == true));
+    let bad = run_env(
+        &d,
+        &["run", "--run-id", "t2", "--token", "wrong-token"],
+        &[],
+    );
+    insta::assert_snapshot!(shown(&bad));
+    assert_eq!(bad.code, 125);
+    for r in [&ok, &bad] {
+        assert!(!r.stdout.contains("s3cr3t") && !r.stderr.contains("s3cr3t"));
+        assert!(!r.stdout.contains("wrong-token") && !r.stderr.contains("wrong-token"));
+    }
+}
+
+#[test]
+fn connection_refused_names_the_address() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let addr = format!("http://127.0.0.1:{port}");
+    let out = binary(&addr)
+        .args(["run", "--run-id", "t1"])
+        .current_dir(data("pipeline"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: cannot reach Nomad at {addr}: connection refused\n")
+    );
+}
+
+#[test]
+fn detach_submits_the_first_phase_and_says_how_to_follow_it() {
+    let d = Double::start("all-pass");
+    let r = run(&d, &["run", "--run-id", "t1", "--detach"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 0);
+    assert_eq!(registered(&d), ["build"]);
+}
+
+#[test]
+fn ctrl_c_stops_the_running_job_and_exits_130() {
+    let d = Double::start("long-build");
+    let mut child = binary(&d.addr)
+        .args(["run", "--run-id", "t1"])
+        .current_dir(data("pipeline"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("utf-8");
+            if line == "build/build | building..." {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the build task starts");
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = child.wait().expect("exits");
+    let stdout = reader.join().expect("reader");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)
+        .expect("stderr");
+    let r = Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+        took: Duration::ZERO,
+    };
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 130);
+    assert_eq!(
+        writes(&d),
+        ["PUT /v1/jobs", "DELETE /v1/job/hello-build-t1"]
+    );
 }

@@ -62,8 +62,10 @@ pub enum LogEvent {
     },
     /// The follower ended: everything up to the final size was reported, or it was stopped.
     Done {
-        /// `phase/task`.
-        label: String,
+        /// The allocation.
+        alloc: String,
+        /// The task.
+        task: String,
         /// Which stream.
         stream: Stream,
     },
@@ -120,13 +122,18 @@ impl Follower {
         let s = shared.clone();
         let path = format!("/v1/client/fs/logs/{}", super::client::encode(alloc));
         let task = task.to_owned();
+        let alloc = alloc.to_owned();
         std::thread::spawn(move || {
             let emit = |e: LogEvent| {
                 let _ = sink.send(wrap(e));
             };
             follow(&s, &path, &task, stream, &label, &emit);
             s.done.store(true, Ordering::SeqCst);
-            emit(LogEvent::Done { label, stream });
+            emit(LogEvent::Done {
+                alloc,
+                task,
+                stream,
+            });
         });
         Follower { shared }
     }
@@ -150,7 +157,8 @@ impl Follower {
         self.shared.received.load(Ordering::SeqCst)
     }
 
-    /// Whether the thread has ended (everything up to the final size reported, or stopped).
+    /// Whether the thread has ended (everything up to the final size sent, or stopped); its
+    /// [`LogEvent::Done`] may still be on its way.
     pub fn is_done(&self) -> bool {
         self.shared.done.load(Ordering::SeqCst)
     }

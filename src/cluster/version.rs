@@ -57,7 +57,7 @@ impl fmt::Display for Check {
 pub fn check(client: &Client, region: Option<&str>, target: Version) -> Result<Check, ApiError> {
     let members = match client.get::<ServerMembers>("/v1/agent/members", &[], None) {
         Ok(r) => r.value,
-        Err(e) if e.status() == Some(403) => {
+        Err(e) if e.status() == Some(403) && e.body() != Some("ACL token not found") => {
             return Ok(Check::Unknown(
                 "the token cannot read the servers' versions (`nomad server members` needs `node:read`); not checked".to_owned(),
             ))

@@ -517,6 +517,8 @@ struct TaskTrack {
     dead_since: Option<Instant>,
     /// Final sizes asked for.
     sized: bool,
+    /// Streams whose [`LogEvent::Done`] arrived: all their lines have been printed.
+    finished: usize,
     /// Everything (logs, events) reported.
     reported: bool,
 }
@@ -784,9 +786,11 @@ fn event_loop(
                 }
             }
             Ok(Event::Log(l)) => {
-                let done = matches!(l, LogEvent::Done { .. });
                 log_line(out, &l);
-                if done {
+                if let LogEvent::Done { alloc, task, .. } = &l {
+                    if let Some(t) = ph.tracks.get_mut(&(alloc.clone(), task.clone())) {
+                        t.finished += 1;
+                    }
                     check_dead_tasks(client, ph, out);
                 }
             }
@@ -1031,19 +1035,49 @@ fn update_tasks(client: &Client, ph: &mut Phase<'_>, tx: &Sender<Event>, out: &m
             if state.state == "dead" && track.dead_since.is_none() {
                 track.dead_since = Some(Instant::now());
             }
-            // Events of a dead task wait until its logs are complete, so that the exit comes
-            // after the last line.
-            if state.state != "dead" {
-                print_events(out, &label, state, track);
+            // The ending events of a dead task wait until its logs are complete.
+            if !track.reported {
+                print_events(out, &label, state, track, state.state != "dead");
             }
         }
     }
     check_dead_tasks(client, ph, out);
 }
 
-fn print_events(out: &mut Out<'_>, label: &str, state: &api::TaskState, track: &mut TaskTrack) {
+/// Events that end a task: from the first of them after the last start, a dead task's
+/// events wait until its logs are complete, so that they come after its last line.
+const ENDING: &[&str] = &[
+    "Terminated",
+    "Killed",
+    "Not Restarting",
+    "Sibling Task Failed",
+    "Driver Failure",
+    "Failed Validation",
+    "Setup Failure",
+    "Failed Artifact Download",
+];
+
+fn print_events(
+    out: &mut Out<'_>,
+    label: &str,
+    state: &api::TaskState,
+    track: &mut TaskTrack,
+    all: bool,
+) {
+    let mut events: &[api::TaskEvent] = &state.events;
+    if !all {
+        let start = events
+            .iter()
+            .rposition(|e| e.kind == "Started")
+            .unwrap_or(0);
+        let end = events[start..]
+            .iter()
+            .position(|e| ENDING.contains(&e.kind.as_str()))
+            .map_or(events.len(), |i| start + i);
+        events = &events[..end];
+    }
     let since = track.last_event;
-    for e in state.events.iter().filter(|e| e.time > since) {
+    for e in events.iter().filter(|e| e.time > since) {
         track.last_event = e.time;
         if matches!(e.kind.as_str(), "Received" | "Task Setup") {
             continue;
@@ -1124,8 +1158,8 @@ fn check_dead_tasks(client: &Client, ph: &mut Phase<'_>, out: &mut Out<'_>) {
                     f.stop();
                 }
             }
-            if track.followers.iter().all(Follower::is_done) {
-                print_events(out, &label, state, track);
+            if track.finished >= track.followers.len() {
+                print_events(out, &label, state, track, true);
                 track.reported = true;
             }
         }
@@ -1218,6 +1252,10 @@ fn rows(ph: &Phase<'_>) -> Vec<TaskRow> {
                 if let Some(s) = a.task_states.get(t) {
                     row.duration = s.duration();
                     row.status = task_status(a, s, externally_stopped);
+                    // Still running when this run stopped the job (Ctrl-C).
+                    if ph.we_stopped && s.state == "running" {
+                        row.status = TaskStatus::Stopped(None);
+                    }
                 } else if a.client_status == "lost" {
                     row.status = TaskStatus::Lost;
                 }

@@ -378,7 +378,12 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
         explain: Some((&prep.sources, &map)),
     };
     let report = wait::run(&client, &phases, &opts, &interrupt, &mut out);
-    if !a.detach {
+    let nothing_ran = report
+        .rows
+        .iter()
+        .all(|r| r.status == wait::TaskStatus::NotRun);
+    let refused = nothing_ran && matches!(report.outcome, wait::Outcome::Cluster(_));
+    if !a.detach && !refused {
         let _ = writeln!(out);
         let _ = write!(out, "{}", wait::summary(&report.rows));
     }
@@ -395,7 +400,7 @@ fn cluster_error(e: &ApiError, client: &Client) -> String {
         ApiError::Status {
             status: 403, body, ..
         } => format!(
-            "the cluster at {} refused the token (`{body}`)",
+            "the cluster at {} refused the token (`{body}`); check NOMAD_TOKEN or --token",
             client.address()
         ),
         other => other.to_string(),

@@ -504,6 +504,8 @@ class State:
                 ts["FinishedAt"] = rfc3339(now_ns())
 
     def kill_task(self, a, name, display):
+        """Killing now (the task still runs); after the kill delay its last output,
+        Terminated with the signal's exit code, Killed, dead."""
         ts = a["TaskStates"][name]
         t = a["_tasks"][name]
         if ts["State"] == "pending":
@@ -511,18 +513,28 @@ class State:
             ts["State"] = "dead"
             ts["FinishedAt"] = rfc3339(now_ns())
             return
-        if ts["State"] != "running":
+        if ts["State"] != "running" or t.get("killing"):
             return
+        t["killing"] = True
         self.event(a, name, "Killing", KillTimeout=5_000_000_000, DisplayMessage=display, Details={"kill_timeout": "5s"})
-        for out in t["b"].get("on_kill", []):
-            for kind in ("stdout", "stderr"):
-                if kind in out:
-                    t["logs"][kind] += out[kind].encode()
-        code = t["b"].get("signal_exit", 143)
-        self.event(a, name, "Terminated", ExitCode=code, Details={"exit_code": str(code), "signal": "0", "oom_killed": "false"})
-        self.event(a, name, "Killed", DisplayMessage="Task successfully killed")
-        ts["State"] = "dead"
-        ts["FinishedAt"] = rfc3339(now_ns())
+
+        def killed():
+            for out in t["b"].get("on_kill", []):
+                for kind in ("stdout", "stderr"):
+                    if kind in out:
+                        t["logs"][kind] += out[kind].encode()
+            self.cv.notify_all()
+            self.later(t["b"].get("kill_ms", 300), died)
+
+        def died():
+            code = t["b"].get("signal_exit", 143)
+            self.event(a, name, "Terminated", ExitCode=code, Details={"exit_code": str(code), "signal": "0", "oom_killed": "false"})
+            self.event(a, name, "Killed", DisplayMessage="Task successfully killed")
+            ts["State"] = "dead"
+            ts["FinishedAt"] = rfc3339(now_ns())
+            self.client_update(a)
+
+        self.later(100, killed)
 
     def stop_alloc(self, a):
         a["DesiredStatus"] = "stop"
@@ -685,10 +697,10 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if token is None and auth.startswith("Bearer "):
             token = auth[len("Bearer "):]
-        with st.cv:
-            st.requests.append({"method": method, "path": path, "query": q, "token": token is not None, "basic": auth.startswith("Basic ")})
         if path.startswith("/__double/"):
             return self.double_api(path)
+        with st.cv:
+            st.requests.append({"method": method, "path": path, "query": q, "token": token is not None, "basic": auth.startswith("Basic ")})
         want = st.scenario.get("token")
         if want is not None:
             if token is not None and token != want:
