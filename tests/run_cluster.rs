@@ -505,3 +505,364 @@ fn ctrl_c_stops_the_running_job_and_exits_130() {
         ["PUT /v1/jobs", "DELETE /v1/job/hello-build-t1"]
     );
 }
+
+#[test]
+fn a_job_stopped_before_the_scheduler_ran_is_explained() {
+    let d = Double::start("stopped-before-scheduling");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 122);
+    // `status` tells the same story, read-only.
+    let before = d.requests().len();
+    let s = run(&d, &["status", "hello-build-t1"]);
+    insta::assert_snapshot!("status_stopped_before_scheduling", shown(&s));
+    assert_eq!(s.code, 0);
+    assert!(d.requests()[before..].iter().all(|q| q["method"] == "GET"));
+}
+
+/// The build job as `render` writes it, for the library-level tests.
+fn build_job(run_id: &str) -> Value {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("nomad-build"))
+        .args([
+            "render", "--phase", "build", "--format", "json", "--run-id", run_id,
+        ])
+        .current_dir(data("pipeline"))
+        .output()
+        .expect("render runs");
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn client(d: &Double) -> nomad_build::cluster::client::Client {
+    let addr = d.addr.clone();
+    let settings = nomad_build::cluster::client::Settings::from_env(move |k| {
+        (k == "NOMAD_ADDR").then(|| addr.clone())
+    });
+    nomad_build::cluster::client::Client::new(settings).expect("client")
+}
+
+#[test]
+fn a_job_submitted_with_stop_true_is_detected_not_waited_on() {
+    use nomad_build::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob};
+    let d = Double::start("all-pass");
+    let mut job = build_job("s1");
+    job["Job"]["Stop"] = Value::Bool(true);
+    let phases = [PhaseJob::new("build", job).expect("has an ID")];
+    let opts = Options {
+        placement_timeout: Duration::from_secs(60),
+        detach: false,
+        live: false,
+        color: nomad_build::diag::Color::Never,
+        explain: None,
+    };
+    let mut out = Vec::new();
+    let start = Instant::now();
+    let report = wait::run(&client(&d), &phases, &opts, &Interrupt::default(), &mut out);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "build: registered job hello-build-s1 (evaluation 00000001)\n\
+         build: the job was submitted with `Stop: true` (version 0): Nomad registered it stopped and evaluated it, so nothing was placed and there are no placement failures\n"
+    );
+    assert!(matches!(report.outcome, Outcome::Stopped { .. }));
+    assert_eq!(report.outcome.exit_code(), 122);
+    assert_eq!(writes(&d), ["PUT /v1/jobs"]);
+}
+
+#[test]
+fn status_explains_complete_failed_and_pending_jobs() {
+    let d = Double::start("test-fails");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    assert_eq!(r.code, 7);
+    let s = run(&d, &["status", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&s));
+    assert_eq!(s.code, 1, "publish was never registered");
+
+    let d = Double::start("never-placeable");
+    let r = run(&d, &["run", "--run-id", "t1", "--detach"]);
+    assert_eq!(r.code, 0);
+    std::thread::sleep(Duration::from_millis(500));
+    let s = run(&d, &["status", "hello-build-t1"]);
+    insta::assert_snapshot!("status_pending", shown(&s));
+    assert_eq!(s.code, 0);
+}
+
+/// Object keys the double sends that the documented samples (Nomad v1.11.3 docs) lack, each
+/// a field of the Go struct at hashicorp/nomad@aa026cc (nomad-runtime.md's source).
+const EXTRA_KEYS: &[(&str, &[&str])] = &[
+    // nomad/structs/alloc.go AllocListStub
+    (
+        "alloc stub",
+        &[
+            "Namespace",
+            "NodeName",
+            "JobType",
+            "JobVersion",
+            "DesiredTransition",
+            "DeploymentStatus",
+            "FollowupEvalID",
+            "PreemptedAllocations",
+            "PreemptedByAllocation",
+        ],
+    ),
+    // nomad/structs/structs.go TaskState (Paused: Enterprise, "" in CE)
+    ("task state", &["LastRestart", "Restarts", "Paused"]),
+    // nomad/structs/structs.go TaskEvent
+    (
+        "task event",
+        &["DisplayMessage", "Details", "GenericSource"],
+    ),
+    // nomad/structs/eval.go Evaluation
+    ("evaluation", &["Namespace", "CreateTime", "ModifyTime"]),
+    // nomad/structs/structs.go TaskGroupSummary, JobSummary
+    ("summary", &["Namespace", "Unknown"]),
+    // JobRegisterResponse embeds QueryMeta (nomad-runtime.md §1)
+    ("register", &["NextToken"]),
+    // JobDeregisterResponse (nomad-runtime.md §5)
+    ("deregister", &["VolumeEvalID", "VolumeEvalIndex", "Index"]),
+    // nomad/structs/structs.go Job
+    (
+        "job",
+        &[
+            "NodePool",
+            "Stop",
+            "Version",
+            "SubmitTime",
+            "Stable",
+            "Meta",
+        ],
+    ),
+    // nomad/structs/alloc.go Allocation
+    ("allocation", &["Namespace", "NodeName", "FollowupEvalID"]),
+];
+
+fn extras(kind: &str) -> &'static [&'static str] {
+    EXTRA_KEYS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, v)| v)
+}
+
+fn sample(name: &str) -> Value {
+    let text = std::fs::read_to_string(data(&format!("samples/{name}"))).expect("sample");
+    serde_json::from_str(&text).expect("sample is JSON")
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Keys of `actual` are documented (in `sample` or `extra`), and shared keys have the same
+/// JSON type (null matches anything: Go writes nil maps and slices as null).
+fn same_shape(what: &str, actual: &Value, sample: &Value, extra: &[&str]) -> Vec<String> {
+    let mut errs = Vec::new();
+    let (Some(a), Some(s)) = (actual.as_object(), sample.as_object()) else {
+        return vec![format!("{what}: not an object")];
+    };
+    for (k, v) in a {
+        match s.get(k) {
+            None if extra.contains(&k.as_str()) => {}
+            None => errs.push(format!("{what}: undocumented key `{k}`")),
+            Some(sv) if v.is_null() || sv.is_null() || kind(v) == kind(sv) => {}
+            Some(sv) => errs.push(format!(
+                "{what}.{k}: {} where the sample has {}",
+                kind(v),
+                kind(sv)
+            )),
+        }
+    }
+    errs
+}
+
+#[test]
+fn the_doubles_responses_have_the_documented_shapes() {
+    let d = Double::start("blocked-then-capacity");
+    let r = run(&d, &["run", "--run-id", "t1", "--phase", "build"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let mut errs = Vec::new();
+    let q = "?namespace=default";
+    let allocs = d.get(&format!("/v1/job/hello-build-t1/allocations{q}"));
+    let want = sample("GET-v1-job-ID-allocations.json");
+    let stub = &allocs[0];
+    errs.extend(same_shape(
+        "alloc stub",
+        stub,
+        &want[0],
+        extras("alloc stub"),
+    ));
+    let ts = stub["TaskStates"].as_object().expect("task states");
+    let want_ts = sample("GET-v1-allocation-ID.json")["TaskStates"]["redis"].clone();
+    for t in ts.values() {
+        errs.extend(same_shape("task state", t, &want_ts, extras("task state")));
+        for e in t["Events"].as_array().expect("events") {
+            errs.extend(same_shape(
+                "task event",
+                e,
+                &want_ts["Events"][0],
+                extras("task event"),
+            ));
+        }
+        let terminated = t["Events"]
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["Type"] == "Terminated"));
+        assert_eq!(
+            terminated.map(|e| e["Details"]["exit_code"].clone()),
+            Some(Value::from("0"))
+        );
+    }
+    let mut eval_sample = sample("GET-v1-job-ID-evaluations.json")[0].clone();
+    for (k, v) in sample("GET-v1-evaluation-ID.json")
+        .as_object()
+        .expect("object")
+    {
+        eval_sample
+            .as_object_mut()
+            .expect("object")
+            .entry(k.clone())
+            .or_insert(v.clone());
+    }
+    let evals = d.get(&format!("/v1/job/hello-build-t1/evaluations{q}"));
+    for e in evals.as_array().expect("evals") {
+        errs.extend(same_shape(
+            "evaluation",
+            e,
+            &eval_sample,
+            extras("evaluation"),
+        ));
+        // Zero fields are omitted, as go-codec does for Evaluation.
+        assert!(
+            e.as_object()
+                .expect("object")
+                .values()
+                .all(|v| !(v == "" || v == 0 || v == false || v.is_null())),
+            "{e}"
+        );
+    }
+    let blocked = evals
+        .as_array()
+        .expect("evals")
+        .iter()
+        .find(|e| e["TriggeredBy"] == "queued-allocs")
+        .expect("a blocked evaluation");
+    // Unblocked by the new capacity, it placed the allocation; its description is now empty
+    // and therefore omitted.
+    assert_eq!(blocked["Status"], "complete");
+    assert!(blocked.get("StatusDescription").is_none());
+    assert_eq!(stub["EvalID"], blocked["ID"]);
+    let metric = &evals[0]["FailedTGAllocs"]["build"];
+    errs.extend(same_shape(
+        "metric",
+        metric,
+        &sample("POST-v1-job-ID-plan.json")["FailedTGAllocs"]["cache"],
+        &[
+            "NodePool",
+            "QuotaExhausted",
+            "ResourcesExhausted",
+            "ScoreMetaData",
+        ],
+    ));
+    let job = d.get(&format!("/v1/job/hello-build-t1{q}"));
+    errs.extend(same_shape(
+        "job",
+        &job,
+        &sample("GET-v1-job-ID.json"),
+        extras("job"),
+    ));
+    let summary = d.get(&format!("/v1/job/hello-build-t1/summary{q}"));
+    errs.extend(same_shape(
+        "summary",
+        &summary,
+        &sample("GET-v1-job-ID-summary.json"),
+        extras("summary"),
+    ));
+    errs.extend(same_shape(
+        "summary group",
+        &summary["Summary"]["build"],
+        &sample("GET-v1-job-ID-summary.json")["Summary"]["cache"],
+        extras("summary"),
+    ));
+    let alloc = d.get(&format!(
+        "/v1/allocation/{}{q}",
+        stub["ID"].as_str().expect("id")
+    ));
+    errs.extend(same_shape(
+        "allocation",
+        &alloc,
+        &sample("GET-v1-allocation-ID.json"),
+        extras("allocation"),
+    ));
+    let ls = d.get(&format!(
+        "/v1/client/fs/ls/{}?path=alloc/logs",
+        stub["ID"].as_str().expect("id")
+    ));
+    for f in ls.as_array().expect("files") {
+        errs.extend(same_shape(
+            "file",
+            f,
+            &sample("GET-v1-client-fs-ls-ID.json")[0],
+            &[],
+        ));
+    }
+    // A finished log, not followed: frames, then the end.
+    let mut res = ureq::get(format!(
+        "{}/v1/client/fs/logs/{}?task=build&type=stdout&follow=false",
+        d.addr,
+        stub["ID"].as_str().expect("id")
+    ))
+    .call()
+    .expect("logs");
+    let body = res.body_mut().read_to_string().expect("body");
+    let frames: Vec<Value> = serde_json::Deserializer::from_str(&body)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .expect("concatenated JSON frames");
+    for f in &frames {
+        errs.extend(same_shape(
+            "frame",
+            f,
+            &sample("GET-v1-client-fs-logs-ID.json")[0],
+            &[],
+        ));
+    }
+    let register = d.requests();
+    assert!(register.iter().any(|q| q["method"] == "PUT"));
+    let reg = ureq::put(format!("{}/v1/jobs", d.addr))
+        .header("Content-Type", "application/json")
+        .send(
+            serde_json::to_string(&build_job("shape"))
+                .expect("JSON")
+                .as_str(),
+        )
+        .expect("register")
+        .body_mut()
+        .read_to_string()
+        .expect("body");
+    let reg: Value = serde_json::from_str(&reg).expect("JSON");
+    errs.extend(same_shape(
+        "register",
+        &reg,
+        &sample("POST-v1-jobs.json"),
+        extras("register"),
+    ));
+    let del = ureq::delete(format!("{}/v1/job/hello-build-shape{q}", d.addr))
+        .call()
+        .expect("deregister")
+        .body_mut()
+        .read_to_string()
+        .expect("body");
+    let del: Value = serde_json::from_str(&del).expect("JSON");
+    errs.extend(same_shape(
+        "deregister",
+        &del,
+        &sample("DELETE-v1-job-ID.json"),
+        extras("deregister"),
+    ));
+    assert!(errs.is_empty(), "{errs:#?}");
+}

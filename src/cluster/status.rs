@@ -242,7 +242,20 @@ pub fn explain(
                 ""
             }
         ));
-        for (t, s) in &a.task_states {
+        // Prestart tasks first, in the job's order, as they run.
+        let order: Vec<&str> = job
+            .task_groups
+            .iter()
+            .filter(|g| g.name == a.task_group)
+            .flat_map(|g| {
+                let mut tasks: Vec<&super::api::Task> = g.tasks.iter().collect();
+                tasks.sort_by_key(|t| t.lifecycle.as_ref().is_none_or(|l| l.hook != "prestart"));
+                tasks.into_iter().map(|t| t.name.as_str())
+            })
+            .collect();
+        let mut states: Vec<(&String, &super::api::TaskState)> = a.task_states.iter().collect();
+        states.sort_by_key(|(t, _)| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
+        for (t, s) in states {
             let code = s.exit_code();
             let shown = match code {
                 Some(c) => format!("{}, exit code {c}", s.state),

@@ -770,9 +770,11 @@ fn event_loop(
                 if j.as_ref().is_some_and(|j| j.stop) && ph.stopped_seen.is_none() && !ph.we_stopped
                 {
                     ph.stopped_seen = Some(Instant::now());
-                    out.line(&format!(
-                        "{phase}: job {job_id} was stopped, and not by this run"
-                    ));
+                    if !ph.allocs.is_empty() {
+                        out.line(&format!(
+                            "{phase}: job {job_id} was stopped, and not by this run"
+                        ));
+                    }
                 }
                 if j.is_none() && ph.job.is_some() {
                     return Some(Outcome::Stopped {

@@ -614,7 +614,8 @@ class State:
         return s
 
     def alloc_json(self, a):
-        full = {k: v for k, v in a.items() if not k.startswith("_")}
+        # JobType and JobVersion exist only on the stub (AllocListStub), computed from Job.
+        full = {k: v for k, v in a.items() if not k.startswith("_") and k not in ("JobType", "JobVersion")}
         full["Job"] = a["_rec"]["job"]
         return omit_zero(full)
 
