@@ -866,3 +866,59 @@ fn the_doubles_responses_have_the_documented_shapes() {
     ));
     assert!(errs.is_empty(), "{errs:#?}");
 }
+
+#[test]
+fn a_lost_allocation_exits_126() {
+    let d = Double::start("lost");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 126);
+}
+
+#[test]
+fn a_task_that_never_started_exits_126_with_the_drivers_reason() {
+    let d = Double::start("driver-failure");
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 126);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("nomad-build"))
+        .args(["run", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "  124      a task was stopped by its timeout",
+        "  123      not placed within --placement-timeout (the job is stopped)",
+        "  130      interrupted (Ctrl-C; the running job is stopped, not purged)",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
+    let docs = std::fs::read_to_string(common::root().join("docs/run.md")).expect("docs/run.md");
+    let table = nomad_build::commands::run::AFTER_HELP
+        .split("\n\n")
+        .next()
+        .expect("the exit code table");
+    assert!(docs.contains(table), "docs/run.md lacks the exit code table of `run --help`");
+}
+
+#[test]
+fn the_documented_run_is_what_the_binary_prints() {
+    let d = Double::start("readme-minimal");
+    let out = binary(&d.addr)
+        .args(["run", "examples/minimal/build.hcl", "--run-id", "3f2a1c9"])
+        .current_dir(common::root())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let docs = std::fs::read_to_string(common::root().join("docs/run.md")).expect("docs/run.md");
+    let start = docs
+        .find("$ nomad-build run examples/minimal/build.hcl --run-id 3f2a1c9\n")
+        .expect("the example in docs/run.md");
+    let block = &docs[start..];
+    let block = &block[block.find('\n').expect("newline") + 1..block.find("```").expect("end of block")];
+    assert_eq!(normalise(&String::from_utf8_lossy(&out.stdout)), normalise(block));
+}

@@ -1101,6 +1101,32 @@ fn check_dead_tasks(client: &Client, ph: &mut Phase<'_>, out: &mut Out<'_>) {
         let Some(g) = ph.groups.iter().find(|g| g.name == a.task_group).cloned() else {
             continue;
         };
+        if a.client_status == "lost" {
+            // The node is gone: no more logs or task updates will come from it.
+            let mut first = false;
+            for t in &g.tasks {
+                if let Some(track) = ph.tracks.get_mut(&(a.id.clone(), t.clone())) {
+                    for f in &track.followers {
+                        f.stop();
+                    }
+                    first |= !track.reported;
+                    track.reported = true;
+                }
+            }
+            if first {
+                let why = if a.desired_description.is_empty() {
+                    "its node is down".to_owned()
+                } else {
+                    a.desired_description.clone()
+                };
+                out.line(&format!(
+                    "{}: allocation {} was lost: {why}",
+                    ph.p.phase,
+                    a.short_id()
+                ));
+            }
+            continue;
+        }
         let mut sizes: Option<Vec<FileInfo>> = None;
         for t in &g.tasks {
             let Some(state) = a.task_states.get(t) else {
@@ -1291,23 +1317,19 @@ fn task_status(a: &Allocation, s: &api::TaskState, stopped: bool) -> TaskStatus 
         return TaskStatus::Stopped(code);
     }
     if !s.started() {
-        let why = s
+        // The most specific reason: the failure itself, before the restart decision.
+        let specific = ["Driver Failure", "Failed Validation", "Setup Failure", "Failed Artifact Download", "Task hook failed"];
+        let event = s
             .events
             .iter()
             .rev()
-            .find(|e| {
-                e.fails_task
-                    || matches!(
-                        e.kind.as_str(),
-                        "Driver Failure"
-                            | "Failed Validation"
-                            | "Setup Failure"
-                            | "Sibling Task Failed"
-                    )
-            })
-            .map(|e| format!("{}: {}", e.kind, e.text()));
+            .find(|e| specific.contains(&e.kind.as_str()))
+            .or_else(|| s.events.iter().rev().find(|e| e.fails_task));
+        if s.events.iter().any(|e| e.kind == "Sibling Task Failed") && event.is_none() {
+            return TaskStatus::NotRun;
+        }
+        let why = event.map(|e| format!("{}: {}", e.kind, e.text()));
         return match why {
-            Some(w) if w.starts_with("Sibling Task Failed") => TaskStatus::NotRun,
             Some(w) => TaskStatus::NoExitCode(w),
             None => TaskStatus::NotRun,
         };

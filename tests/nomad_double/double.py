@@ -496,7 +496,7 @@ class State:
         for n, ts in a["TaskStates"].items():
             if n == failed or ts["State"] == "dead":
                 continue
-            self.event(a, n, "Sibling Task Failed", FailedSibling=failed, DisplayMessage="Task's sibling %r failed" % failed)
+            self.event(a, n, "Sibling Task Failed", FailedSibling=failed, DisplayMessage="Task's sibling %s failed" % json.dumps(failed))
             if ts["State"] == "running":
                 self.kill_task(a, n, "Sent interrupt. Waiting 5s before force killing")
             else:
