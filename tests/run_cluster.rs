@@ -902,7 +902,10 @@ fn help_documents_the_exit_codes() {
         .split("\n\n")
         .next()
         .expect("the exit code table");
-    assert!(docs.contains(table), "docs/run.md lacks the exit code table of `run --help`");
+    assert!(
+        docs.contains(table),
+        "docs/run.md lacks the exit code table of `run --help`"
+    );
 }
 
 #[test]
@@ -919,6 +922,10 @@ fn the_documented_run_is_what_the_binary_prints() {
         .find("$ nomad-build run examples/minimal/build.hcl --run-id 3f2a1c9\n")
         .expect("the example in docs/run.md");
     let block = &docs[start..];
-    let block = &block[block.find('\n').expect("newline") + 1..block.find("```").expect("end of block")];
-    assert_eq!(normalise(&String::from_utf8_lossy(&out.stdout)), normalise(block));
+    let block =
+        &block[block.find('\n').expect("newline") + 1..block.find("```").expect("end of block")];
+    assert_eq!(
+        normalise(&String::from_utf8_lossy(&out.stdout)),
+        normalise(block)
+    );
 }

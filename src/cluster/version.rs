@@ -64,7 +64,10 @@ pub fn check(client: &Client, region: Option<&str>, target: Version) -> Result<C
         }
         Err(e) => return Err(e),
     };
-    let region = region.unwrap_or(&members.server_region);
+    // `global` is the jobs' default and stands for the agent's own region.
+    let region = region
+        .filter(|r| *r != "global")
+        .unwrap_or(&members.server_region);
     let mut oldest: Option<(Version, String, String)> = None;
     for m in &members.members {
         if m.status != "alive" || m.tags.get("role").is_some_and(|r| r != "nomad") {

@@ -340,7 +340,10 @@ impl Out<'_> {
 
     fn start_bar(&mut self, live: bool) {
         if live {
-            let bar = indicatif::ProgressBar::new_spinner();
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stdout(),
+            );
             if let Ok(style) =
                 indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
             {
@@ -1318,7 +1321,13 @@ fn task_status(a: &Allocation, s: &api::TaskState, stopped: bool) -> TaskStatus 
     }
     if !s.started() {
         // The most specific reason: the failure itself, before the restart decision.
-        let specific = ["Driver Failure", "Failed Validation", "Setup Failure", "Failed Artifact Download", "Task hook failed"];
+        let specific = [
+            "Driver Failure",
+            "Failed Validation",
+            "Setup Failure",
+            "Failed Artifact Download",
+            "Task hook failed",
+        ];
         let event = s
             .events
             .iter()

@@ -264,7 +264,8 @@ pub fn mapping(prep: &Prepared) -> Mapping {
     m
 }
 
-/// Connection settings from the environment and the flags, onto the job's namespace/region.
+/// Connection settings from the environment and the flags, onto the job's namespace and
+/// region (the job's win over `NOMAD_NAMESPACE`/`NOMAD_REGION`, as for `nomad job run`).
 pub fn settings(
     address: Option<&str>,
     token: Option<&str>,
@@ -281,7 +282,9 @@ pub fn settings(
     if let Some(n) = namespace {
         s.namespace = Some(n.to_owned());
     }
-    if let Some(r) = region {
+    // `global` is the jobs' default and means "the agent's region" to a register; a read
+    // with `?region=global` would be forwarded to a region of that name, so send none.
+    if let Some(r) = region.filter(|r| *r != "global") {
         s.region = Some(r.to_owned());
     }
     s
@@ -340,7 +343,8 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
             return exit::CLUSTER;
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Not locked: the live status line (indicatif) writes to stdout from its own thread.
+    let mut out = std::io::stdout();
     match version::check(&client, first.region.as_deref(), TARGET_VERSION) {
         Ok(Check::Supported { .. }) => {}
         Ok(Check::TooOld { server, build }) => {
