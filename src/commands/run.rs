@@ -392,7 +392,6 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
         let _ = write!(out, "{}", wait::summary(&report.rows));
     }
     let _ = out.flush();
-    drop(out);
     if let wait::Outcome::Cluster(msg) = &report.outcome {
         eprintln!("error: {msg}");
     }
