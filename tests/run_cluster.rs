@@ -929,3 +929,111 @@ fn the_documented_run_is_what_the_binary_prints() {
         normalise(block)
     );
 }
+
+#[test]
+fn tls_like_the_nomad_cli() {
+    let d = Double::start("tls");
+    assert!(d.addr.starts_with("https://"));
+    let tls = |f: &str| data(&format!("tls/{f}")).display().to_string();
+    let (ca, cert, key) = (tls("ca.pem"), tls("client.pem"), tls("client-key.pem"));
+    let client = [("NOMAD_CLIENT_CERT", cert.as_str()), ("NOMAD_CLIENT_KEY", key.as_str())];
+    // The CA, the client certificate, and the name the server certificate is for.
+    let mut env = vec![("NOMAD_CACERT", ca.as_str()), ("NOMAD_TLS_SERVER_NAME", "server.global.nomad")];
+    env.extend(client);
+    let ok = run_env(&d, &["run", "--run-id", "t1", "--phase", "build"], &env);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    // Without the name, the certificate does not fit the address.
+    let wrong = run_env(&d, &["run", "--run-id", "t2", "--phase", "build"], &env[..1].iter().chain(&client).copied().collect::<Vec<_>>());
+    assert_eq!(wrong.code, 125);
+    assert_eq!(
+        normalise(&wrong.stderr),
+        "error: cannot reach Nomad at https://127.0.0.1:PORT: invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate is only valid for DnsName(\"server.global.nomad\")\n"
+    );
+    // NOMAD_SKIP_VERIFY accepts it; the server still wants the client certificate.
+    let mut skip = vec![("NOMAD_SKIP_VERIFY", "true")];
+    skip.extend(client);
+    assert_eq!(run_env(&d, &["run", "--run-id", "t3", "--phase", "build"], &skip).code, 0);
+    let anonymous = run_env(&d, &["run", "--run-id", "t4", "--phase", "build"], &[("NOMAD_SKIP_VERIFY", "true")]);
+    assert_eq!(anonymous.code, 125);
+    assert!(anonymous.stderr.contains("CertificateRequired"), "{}", anonymous.stderr);
+}
+
+#[test]
+fn a_job_with_count_0_is_not_waited_on_and_status_says_why() {
+    use nomad_build::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob};
+    let d = Double::start("all-pass");
+    let mut job = build_job("c0");
+    job["Job"]["TaskGroups"][0]["Count"] = Value::from(0);
+    let phases = [PhaseJob::new("build", job).expect("has an ID")];
+    let opts = Options {
+        placement_timeout: Duration::from_secs(60),
+        detach: false,
+        live: false,
+        color: nomad_build::diag::Color::Never,
+        explain: None,
+    };
+    let mut out = Vec::new();
+    let report = wait::run(&client(&d), &phases, &opts, &Interrupt::default(), &mut out);
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "build: registered job hello-build-c0 (evaluation 00000001)\n\
+         build: failed: build placed nothing: job hello-build-c0 is dead without allocations (is a task group's count 0?)\n"
+    );
+    assert!(matches!(report.outcome, Outcome::Lost { .. }));
+    let s = run(&d, &["status", "hello-build-c0"]);
+    assert_eq!(
+        s.stdout,
+        "job hello-build-c0 (namespace default, version 0): dead\n  No allocations placed\n\
+         dead without allocations and not stopped: a task group's count is 0 (counts: build = 0)\n"
+    );
+}
+
+#[test]
+fn status_maps_to_the_build_hcl_only_when_it_is_the_one_the_job_came_from() {
+    let d = Double::start("never-placeable");
+    assert_eq!(run(&d, &["run", "--run-id", "t1", "--detach"]).code, 0);
+    std::thread::sleep(Duration::from_millis(500));
+    let same = run(&d, &["status", "hello-build-t1"]);
+    assert!(same.stdout.contains("╭─[build.hcl:12:3]"), "{}", same.stdout);
+    // The same pipeline with one more comment line: another source, no mapping.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(data("pipeline/build.hcl")).expect("read");
+    std::fs::write(dir.path().join("build.hcl"), format!("# edited\n{text}")).expect("write");
+    let out = binary(&d.addr)
+        .args(["status", "hello-build-t1"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    let other = String::from_utf8_lossy(&out.stdout);
+    assert!(other.contains("* Constraint \"${attr.driver.docker.privileged.enabled} = true\": 1 nodes excluded by filter"), "{other}");
+    assert!(!other.contains("build.hcl:"), "{other}");
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_placement_stops_the_job() {
+    use nomad_build::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob};
+    let d = Double::start("never-placeable");
+    let phases = [PhaseJob::new("build", build_job("i1")).expect("has an ID")];
+    let opts = Options {
+        placement_timeout: Duration::from_secs(60),
+        detach: false,
+        live: false,
+        color: nomad_build::diag::Color::Never,
+        explain: None,
+    };
+    let interrupt = Interrupt::default();
+    let i = interrupt.clone();
+    let trigger = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(800));
+        i.trigger();
+    });
+    let mut out = Vec::new();
+    let start = Instant::now();
+    let report = wait::run(&client(&d), &phases, &opts, &interrupt, &mut out);
+    trigger.join().expect("trigger");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(report.outcome, Outcome::Interrupted);
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.ends_with("interrupted: stopped job hello-build-i1 (build); it was not purged, so `nomad job status hello-build-i1` still shows it\n"), "{out}");
+    assert_eq!(writes(&d), ["PUT /v1/jobs", "DELETE /v1/job/hello-build-i1"]);
+}

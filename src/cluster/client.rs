@@ -134,6 +134,13 @@ pub enum ApiError {
         /// What happened.
         detail: String,
     },
+    /// The TLS handshake failed (certificate, name, client certificate); not retried.
+    Tls {
+        /// The address tried.
+        address: String,
+        /// What rustls said.
+        detail: String,
+    },
     /// A non-2xx answer.
     Status {
         /// HTTP status.
@@ -199,7 +206,7 @@ impl ApiError {
             ApiError::Status { status, body, .. } => {
                 format!("HTTP {status}: {}", body.lines().next().unwrap_or_default())
             }
-            ApiError::Connect { detail, .. } => detail.clone(),
+            ApiError::Connect { detail, .. } | ApiError::Tls { detail, .. } => detail.clone(),
             other => other.to_string(),
         }
     }
@@ -209,7 +216,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::Config(m) => f.write_str(m),
-            ApiError::Connect { address, detail } => {
+            ApiError::Connect { address, detail } | ApiError::Tls { address, detail } => {
                 write!(f, "cannot reach Nomad at {address}: {detail}")
             }
             ApiError::Status {
@@ -380,6 +387,15 @@ impl Client {
     fn connect_error(&self, e: &ureq::Error) -> ApiError {
         if self.cancelled.load(Ordering::SeqCst) {
             return ApiError::Cancelled;
+        }
+        // A refused handshake or certificate fails the same way every time.
+        if let ureq::Error::Io(io) = e {
+            if let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return ApiError::Tls {
+                    address: self.settings.address.clone(),
+                    detail: t.to_string(),
+                };
+            }
         }
         let detail = match e {
             ureq::Error::Io(io) => match io.kind() {

@@ -32,7 +32,9 @@ with Nomad's rules for the rest (see ../../docs or nomad-runtime.md, "Test-doubl
 
 import base64
 import json
+import os
 import re
+import ssl
 import sys
 import threading
 import time
@@ -325,6 +327,8 @@ class State:
         node_id = node.get("id") or "6e5cf3c8-7b52-4c1b-9d0e-000000000001"
         idx = self.bump("allocs", "job_summary")
         for g in job.get("TaskGroups") or []:
+            if g.get("Count", 1) == 0:
+                continue
             gname = g["Name"]
             gbeh = rec["behaviour"].get("groups", {}).get(gname, {})
             now = now_ns()
@@ -987,13 +991,35 @@ def summary(st, rec):
     }
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Clients that hang up or fail the TLS handshake are part of the tests.
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     with open(sys.argv[1]) as f:
         scenario = json.load(f)
     Handler.state = State(scenario)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    print("listening http://127.0.0.1:%d" % server.server_address[1], flush=True)
+    server = Server(("127.0.0.1", 0), Handler)
+    scheme = "http"
+    tls = scenario.get("tls")
+    if tls:
+        # Paths are relative to the scenario file.
+        base = os.path.dirname(os.path.abspath(sys.argv[1]))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(os.path.join(base, tls["cert"]), os.path.join(base, tls["key"]))
+        if "client_ca" in tls:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(os.path.join(base, tls["client_ca"]))
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    print("listening %s://127.0.0.1:%d" % (scheme, server.server_address[1]), flush=True)
     server.serve_forever()
 
 
