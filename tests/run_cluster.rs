@@ -936,14 +936,24 @@ fn tls_like_the_nomad_cli() {
     assert!(d.addr.starts_with("https://"));
     let tls = |f: &str| data(&format!("tls/{f}")).display().to_string();
     let (ca, cert, key) = (tls("ca.pem"), tls("client.pem"), tls("client-key.pem"));
-    let client = [("NOMAD_CLIENT_CERT", cert.as_str()), ("NOMAD_CLIENT_KEY", key.as_str())];
+    let client = [
+        ("NOMAD_CLIENT_CERT", cert.as_str()),
+        ("NOMAD_CLIENT_KEY", key.as_str()),
+    ];
     // The CA, the client certificate, and the name the server certificate is for.
-    let mut env = vec![("NOMAD_CACERT", ca.as_str()), ("NOMAD_TLS_SERVER_NAME", "server.global.nomad")];
+    let mut env = vec![
+        ("NOMAD_CACERT", ca.as_str()),
+        ("NOMAD_TLS_SERVER_NAME", "server.global.nomad"),
+    ];
     env.extend(client);
     let ok = run_env(&d, &["run", "--run-id", "t1", "--phase", "build"], &env);
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
     // Without the name, the certificate does not fit the address.
-    let wrong = run_env(&d, &["run", "--run-id", "t2", "--phase", "build"], &env[..1].iter().chain(&client).copied().collect::<Vec<_>>());
+    let wrong = run_env(
+        &d,
+        &["run", "--run-id", "t2", "--phase", "build"],
+        &env[..1].iter().chain(&client).copied().collect::<Vec<_>>(),
+    );
     assert_eq!(wrong.code, 125);
     assert_eq!(
         normalise(&wrong.stderr),
@@ -952,10 +962,21 @@ fn tls_like_the_nomad_cli() {
     // NOMAD_SKIP_VERIFY accepts it; the server still wants the client certificate.
     let mut skip = vec![("NOMAD_SKIP_VERIFY", "true")];
     skip.extend(client);
-    assert_eq!(run_env(&d, &["run", "--run-id", "t3", "--phase", "build"], &skip).code, 0);
-    let anonymous = run_env(&d, &["run", "--run-id", "t4", "--phase", "build"], &[("NOMAD_SKIP_VERIFY", "true")]);
+    assert_eq!(
+        run_env(&d, &["run", "--run-id", "t3", "--phase", "build"], &skip).code,
+        0
+    );
+    let anonymous = run_env(
+        &d,
+        &["run", "--run-id", "t4", "--phase", "build"],
+        &[("NOMAD_SKIP_VERIFY", "true")],
+    );
     assert_eq!(anonymous.code, 125);
-    assert!(anonymous.stderr.contains("CertificateRequired"), "{}", anonymous.stderr);
+    assert!(
+        anonymous.stderr.contains("CertificateRequired"),
+        "{}",
+        anonymous.stderr
+    );
 }
 
 #[test]
@@ -994,7 +1015,11 @@ fn status_maps_to_the_build_hcl_only_when_it_is_the_one_the_job_came_from() {
     assert_eq!(run(&d, &["run", "--run-id", "t1", "--detach"]).code, 0);
     std::thread::sleep(Duration::from_millis(500));
     let same = run(&d, &["status", "hello-build-t1"]);
-    assert!(same.stdout.contains("╭─[build.hcl:12:3]"), "{}", same.stdout);
+    assert!(
+        same.stdout.contains("╭─[build.hcl:12:3]"),
+        "{}",
+        same.stdout
+    );
     // The same pipeline with one more comment line: another source, no mapping.
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(data("pipeline/build.hcl")).expect("read");
@@ -1035,5 +1060,33 @@ fn ctrl_c_while_waiting_for_placement_stops_the_job() {
     assert_eq!(report.outcome, Outcome::Interrupted);
     let out = String::from_utf8_lossy(&out);
     assert!(out.ends_with("interrupted: stopped job hello-build-i1 (build); it was not purged, so `nomad job status hello-build-i1` still shows it\n"), "{out}");
-    assert_eq!(writes(&d), ["PUT /v1/jobs", "DELETE /v1/job/hello-build-i1"]);
+    assert_eq!(
+        writes(&d),
+        ["PUT /v1/jobs", "DELETE /v1/job/hello-build-i1"]
+    );
+}
+
+#[test]
+fn logs_the_token_may_not_read_are_reported_and_exit_codes_still_count() {
+    let d = Double::start("logs-forbidden");
+    let r = run(&d, &["run", "--run-id", "t1", "--phase", "build"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // The two streams of a task are followed side by side: their order varies.
+    let mut denied: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("cannot read"))
+        .collect();
+    denied.sort_unstable();
+    let why = "permission denied (`Permission denied`): the token lacks the `read-logs` capability in namespace `default`";
+    assert_eq!(
+        denied,
+        [
+            format!("build/build: cannot read stderr: {why}"),
+            format!("build/build: cannot read stdout: {why}"),
+            format!("build/checkout: cannot read stderr: {why}"),
+            format!("build/checkout: cannot read stdout: {why}"),
+        ]
+    );
+    assert!(r.stdout.contains("\nbuild: passed\n"));
 }

@@ -228,6 +228,20 @@ fn follow(
             Err(e) => {
                 let not_started = e.status() == Some(404)
                     && e.body().is_some_and(|b| b.contains("not started yet"));
+                if e.status() == Some(403) {
+                    // Permissions do not change while we wait.
+                    emit(LogEvent::Failed {
+                        label: label.to_owned(),
+                        stream,
+                        reason: format!(
+                            "permission denied (`{}`): the token lacks the `{}` capability in namespace `{}`",
+                            e.body().unwrap_or_default(),
+                            super::Action::ReadLogs.capability(),
+                            client.namespace()
+                        ),
+                    });
+                    break;
+                }
                 if !not_started {
                     failures += 1;
                     // A task that is dead and whose logs cannot be read any more (the client
