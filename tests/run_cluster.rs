@@ -1090,3 +1090,15 @@ fn logs_the_token_may_not_read_are_reported_and_exit_codes_still_count() {
     );
     assert!(r.stdout.contains("\nbuild: passed\n"));
 }
+
+#[test]
+fn a_second_run_of_the_same_job_does_not_report_the_first_runs_results() {
+    let d = Double::start("all-pass");
+    assert_eq!(
+        run(&d, &["run", "--run-id", "t1", "--phase", "build"]).code,
+        0
+    );
+    let again = run(&d, &["run", "--run-id", "t1", "--phase", "build"]);
+    insta::assert_snapshot!(shown(&again));
+    assert_eq!(again.code, 126);
+}

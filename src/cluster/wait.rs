@@ -538,6 +538,11 @@ struct Phase<'p> {
     we_stopped: bool,
     stopped_seen: Option<Instant>,
     terminal_since: Option<Instant>,
+    /// The raft index of the register: older evaluations and allocations are an earlier
+    /// run's.
+    since: u64,
+    /// Allocations of an earlier run.
+    earlier_allocs: BTreeSet<String>,
 }
 
 impl Phase<'_> {
@@ -644,6 +649,8 @@ fn run_phase(
         we_stopped: false,
         stopped_seen: None,
         terminal_since: None,
+        since: reg.eval_create_index,
+        earlier_allocs: BTreeSet::new(),
     };
     out.status(format!("{}: waiting for the scheduler", p.phase), false);
     let deadline = submitted + opts.placement_timeout;
@@ -746,13 +753,18 @@ fn event_loop(
         };
         match rx.recv_timeout(wait) {
             Ok(Event::Evals(v)) => {
-                for e in v {
+                for e in v.into_iter().filter(|e| e.create_index >= ph.since) {
                     ph.evals.insert(e.id.clone(), e);
                 }
                 show_failures(ph, opts, out);
             }
             Ok(Event::Allocs(v)) => {
                 for a in v {
+                    // Allocations of an earlier run of the same job are not this run's.
+                    if a.create_index < ph.since {
+                        ph.earlier_allocs.insert(a.id.clone());
+                        continue;
+                    }
                     if !ph.allocs.contains_key(&a.id) {
                         let node = if a.node_name.is_empty() {
                             short(&a.node_id).to_owned()
@@ -871,9 +883,16 @@ fn event_loop(
                 e.triggered_by == "job-register" && e.is_terminal() && e.failed_tg_allocs.is_empty()
             });
             if j.status == "dead" && ph.allocs.is_empty() && register_done && !j.stop {
+                let why = if ph.earlier_allocs.is_empty() {
+                    format!("placed nothing: job {job_id} is dead without allocations (is a task group's count 0?)")
+                } else {
+                    format!(
+                        "placed nothing: job {job_id} already ran with this exact spec, and Nomad keeps a batch job's finished allocations instead of running it again; use another --run-id, or purge the job (`nomad job stop -purge {job_id}`)"
+                    )
+                };
                 return Some(Outcome::Lost {
                     label: phase.clone(),
-                    why: format!("placed nothing: job {job_id} is dead without allocations (is a task group's count 0?)"),
+                    why,
                 });
             }
         }

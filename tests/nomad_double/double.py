@@ -8,7 +8,10 @@ until killed. What happens to each registered job is declared by the scenario (s
 placements, task states and exit codes, log chunks, faults. The double only plays it back,
 with Nomad's rules for the rest (see ../../docs or nomad-runtime.md, "Test-double checklist"):
 
-- register always creates an evaluation (also with Stop: true); the scheduler runs in a
+- register always creates an evaluation (also with Stop: true); an identical re-register
+  writes no new version and answers the job's ModifyIndex, and the scheduler then keeps the
+  batch job's finished allocations of that version (Ignore) instead of placing new ones;
+- the scheduler runs in a
   separate raft step, so `pending` -> `complete` is observable; SnapshotIndex is set;
 - placement failures: the register evaluation completes with FailedTGAllocs and a BlockedEval
   (`queued-allocs`, `blocked`, "created to place remaining allocations", PreviousEval); when
@@ -170,30 +173,36 @@ class State:
         key = (ns, job_id)
         rec = self.jobs.get(key)
         now = now_ns()
-        version = 0 if rec is None else rec["job"]["Version"] + 1
         idx = self.bump("jobs", "evals", "job_summary")
-        job.update(
-            {
-                "Status": "pending",
-                "StatusDescription": "",
-                "Version": version,
-                "SubmitTime": now,
-                "CreateIndex": idx if rec is None else rec["job"]["CreateIndex"],
-                "ModifyIndex": idx,
-                "JobModifyIndex": idx,
-                "Stable": False,
-            }
-        )
-        if rec is None:
-            rec = {"job": job, "versions": [], "evals": [], "allocs": [], "phase": None}
-            self.jobs[key] = rec
-        rec["job"] = job
-        rec["versions"].insert(0, json.loads(json.dumps(job)))
-        del rec["versions"][6:]
+        if rec is not None and spec(rec["job"]) == spec(job):
+            # SpecChanged is false: no new version, but an evaluation is still forced, and
+            # the response's JobModifyIndex is the existing job's ModifyIndex.
+            job_modify_index = rec["job"]["ModifyIndex"]
+        else:
+            version = 0 if rec is None else rec["job"]["Version"] + 1
+            job.update(
+                {
+                    "Status": "pending",
+                    "StatusDescription": "",
+                    "Version": version,
+                    "SubmitTime": now,
+                    "CreateIndex": idx if rec is None else rec["job"]["CreateIndex"],
+                    "ModifyIndex": idx,
+                    "JobModifyIndex": idx,
+                    "Stable": False,
+                }
+            )
+            if rec is None:
+                rec = {"job": job, "versions": [], "evals": [], "allocs": [], "phase": None}
+                self.jobs[key] = rec
+            rec["job"] = job
+            rec["versions"].insert(0, json.loads(json.dumps(job)))
+            del rec["versions"][6:]
+            job_modify_index = idx
         phase, beh = self.behaviour(job)
         rec["phase"] = phase
         rec["behaviour"] = beh
-        ev = self.new_eval(rec, "job-register", job.get("Type", "batch"), idx, now)
+        ev = self.new_eval(rec, "job-register", rec["job"].get("Type", "batch"), idx, now)
         if phase not in self.registered:
             self.registered[phase] = time.monotonic()
             if "stop_at_ms" in beh:
@@ -202,7 +211,7 @@ class State:
         return {
             "EvalID": ev["ID"],
             "EvalCreateIndex": idx,
-            "JobModifyIndex": idx,
+            "JobModifyIndex": job_modify_index,
             "Warnings": beh.get("warnings", ""),
             "Index": idx,
             "LastContact": 0,
@@ -330,6 +339,13 @@ class State:
             if g.get("Count", 1) == 0:
                 continue
             gname = g["Name"]
+            if any(
+                self.allocs[x]["TaskGroup"] == gname and self.allocs[x]["JobVersion"] == job["Version"]
+                and self.allocs[x]["ClientStatus"] != "lost"
+                for x in rec["allocs"]
+            ):
+                # The reconciler keeps an existing batch allocation of this version (Ignore).
+                continue
             gbeh = rec["behaviour"].get("groups", {}).get(gname, {})
             now = now_ns()
             tasks = {}
@@ -622,6 +638,14 @@ class State:
         full = {k: v for k, v in a.items() if not k.startswith("_") and k not in ("JobType", "JobVersion")}
         full["Job"] = a["_rec"]["job"]
         return omit_zero(full)
+
+
+SERVER_FIELDS = ("Status", "StatusDescription", "Version", "SubmitTime", "CreateIndex", "ModifyIndex", "JobModifyIndex", "Stable")
+
+
+def spec(job):
+    """The job without the fields the server sets (Job.SpecChanged compares the rest)."""
+    return {k: v for k, v in job.items() if k not in SERVER_FIELDS}
 
 
 def default_metric():
