@@ -6,6 +6,7 @@
 //! node snapshot that cannot be read or is not one.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -61,6 +62,12 @@ pub enum Command {
         after_help = "Examples:\n  nomad-build plan --nodes nodes.json\n  nomad-build plan --nodes nodes.json --phase build --format github\n\nExit codes: 0 every phase would be placed; 1 one would not, or build.hcl has errors;\n2 bad command line; 3 the node snapshot cannot be read or is not one."
     )]
     Plan(PlanArgs),
+    /// Run the phases on a Nomad cluster, following logs and exit codes.
+    #[command(after_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
+    /// Explain the state of a job on the cluster (read-only).
+    #[command(after_help = STATUS_AFTER_HELP)]
+    Status(StatusArgs),
     /// List every rule: id, severity and what it checks (docs/rules.md has the details).
     #[command(after_help = "Example:\n  nomad-build rules | grep warning")]
     Rules,
@@ -217,4 +224,96 @@ pub struct PlanArgs {
     /// Name to show for standard input.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+}
+
+/// `run --help` after the options: the exit codes and the connection variables.
+pub const RUN_AFTER_HELP: &str = "Exit status:
+  0        every phase passed (or, with --detach, the first phase was submitted)
+  1        invalid build.hcl (as `validate`)
+  2        bad command line
+  1-255    the exit code of the first task that exited non-zero
+  122      the job was stopped by someone else, or submitted stopped
+  123      not placed within --placement-timeout (the job is stopped)
+  124      a task was stopped by its timeout
+  125      cluster or API error (unreachable, permission denied, job rejected, Nomad too old)
+  126      an allocation was lost, or a task ended without an exit code
+  130      interrupted (Ctrl-C; the running job is stopped, not purged)
+
+Connection (as for the `nomad` CLI): NOMAD_ADDR (default http://127.0.0.1:4646),
+NOMAD_TOKEN, NOMAD_REGION, NOMAD_CACERT, NOMAD_CAPATH, NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY,
+NOMAD_TLS_SERVER_NAME, NOMAD_SKIP_VERIFY, NOMAD_HTTP_AUTH. The namespace and region come from
+build.hcl.
+
+Examples:
+  nomad-build run --run-id pr-42
+  nomad-build run --phase build --placement-timeout 10m
+  nomad-build run --detach";
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The build.hcl.
+    #[arg(default_value = "build.hcl")]
+    pub file: PathBuf,
+    /// Phases to run, in pipeline order (repeatable; default: every declared phase).
+    #[arg(long, value_enum)]
+    pub phase: Vec<Phase>,
+    #[command(flatten)]
+    pub compile: CompileArgs,
+    /// Stop the job and fail when it is not placed within this time (Go duration).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_timeout)]
+    pub placement_timeout: Duration,
+    /// Submit the first phase, print how to follow it, and exit.
+    #[arg(long)]
+    pub detach: bool,
+    /// Nomad address (default: NOMAD_ADDR, then http://127.0.0.1:4646).
+    #[arg(long, value_name = "URL")]
+    pub address: Option<String>,
+    /// ACL token (default: NOMAD_TOKEN).
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match crate::nomad::jobspec::parse_duration(s) {
+        Ok(ns) if ns > 0 => Ok(Duration::from_nanos(ns.unsigned_abs())),
+        Ok(_) => Err("must be greater than zero".to_owned()),
+        Err(e) => Err(format!("{e} (use a Go duration such as `90s` or `5m`)")),
+    }
+}
+
+/// `status --help` after the options.
+pub const STATUS_AFTER_HELP: &str =
+    "Exit status: 0 when the job's state was explained (whatever it is), 1 when the job is
+not found or build.hcl is invalid, 2 on a bad command line, 125 on a cluster or API error.
+
+When the job's `nomad-build.source` meta matches the build.hcl (FILE), constraints and
+resources are mapped to its lines.
+
+Examples:
+  nomad-build status hello-build-3f2a1c9
+  nomad-build status --run-id pr-42";
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The job ID; without it, every phase of `--run-id` in the build.hcl.
+    pub job: Option<String>,
+    /// The build.hcl.
+    #[arg(long, default_value = "build.hcl")]
+    pub file: PathBuf,
+    /// Run id of the jobs to explain (with the build.hcl).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Namespace (default: the build.hcl's, then NOMAD_NAMESPACE, then `default`).
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Nomad address (default: NOMAD_ADDR, then http://127.0.0.1:4646).
+    #[arg(long, value_name = "URL")]
+    pub address: Option<String>,
+    /// ACL token (default: NOMAD_TOKEN).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
 }

@@ -15,6 +15,7 @@
 //! their argument types; [`local`] runs compiled jobs on this machine.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod compile;
 pub mod config;

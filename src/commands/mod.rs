@@ -20,7 +20,9 @@ mod local;
 mod plan;
 mod render;
 mod rules;
+mod run;
 mod schema;
+mod status;
 mod validate;
 
 /// Entry point of the binary.
@@ -43,6 +45,8 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&a, color),
         Command::Render(a) => render::run(&a, color),
         Command::Local(a) => local::run(&a, color),
+        Command::Run(a) => run::run(&a, color),
+        Command::Status(a) => status::run(&a, color),
         Command::Plan(a) => plan::run(&a, color),
         Command::Rules => rules::run(),
         Command::Schema => schema::run(),

@@ -166,6 +166,8 @@ registry! {
     non_nfc_string => check,
     overlay_without_backing => check,
     path_outside_repository => check,
+    placement_blocked,
+    placement_computed_class,
     placement_driver_refuses,
     placement_exhausted,
     placement_filtered,
