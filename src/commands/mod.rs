@@ -17,6 +17,7 @@ use crate::render::Renderer;
 mod completions;
 mod init;
 mod local;
+mod mcp;
 mod render;
 mod rules;
 mod schema;
@@ -42,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&a, color),
         Command::Render(a) => render::run(&a, color),
         Command::Local(a) => local::run(&a, color),
+        Command::Mcp(a) => mcp::run(&a),
         Command::Rules => rules::run(),
         Command::Schema => schema::run(),
         Command::Init { path } => init::run(&path),
