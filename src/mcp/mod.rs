@@ -8,7 +8,9 @@
 //! * [`safety`]: confinement below `--root` and the redaction of secrets.
 //!
 //! The tool list is data: [`Server::new`] serves the compiler's tools always and the cluster
-//! tools only with a cluster, so the server never lists a tool that cannot work. Resources:
+//! tools only with a cluster, so the server never lists a tool that cannot work; a Nomad
+//! implementation of [`Cluster`] is plugged in by passing it to [`run_stdio`] (as
+//! `tests/mcp/cluster.rs` does with a scripted one). Resources:
 //! the build.hcl JSON Schema ([`SCHEMA_URI`]) and each rule's documentation
 //! (`nomad-build://rules/<id>`).
 
@@ -29,8 +31,8 @@ pub mod safety;
 pub mod tools;
 
 pub use runs::{
-    CancelToken, Cluster, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest, RunStatus,
-    Runs, TaskState,
+    CancelToken, Cluster, PhaseName, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest,
+    RunState, RunStatus, Runs, TaskState,
 };
 pub use safety::{Redactor, Root};
 

@@ -1,12 +1,16 @@
 """Drives `nomad-build mcp` over stdio with the official Python MCP SDK (another
 implementation than the server's), then with raw bytes.
 
-Usage: client.py BINARY REPO OUT
+Usage:
+  client.py BINARY REPO OUT      the compiler's tools (tests/mcp.rs)
+  client.py cluster SERVER REPO  the cluster tools (tests/mcp/cluster.rs)
 
 BINARY is the nomad-build executable, REPO the repository (for its examples), OUT where to
 write what the Rust side checks further: every rendered job's API JSON (validated there
-against the strict Nomad schema) and the names of the checks that passed. Any failed check
-raises, so the script exits non-zero with the reason on standard error.
+against the strict Nomad schema) and the names of the checks that passed. SERVER is the
+test binary of tests/mcp/cluster.rs, which serves the MCP server with a scripted cluster
+(`SERVER serve --root DIR`). Any failed check raises, so the script exits non-zero with the
+reason on standard error.
 """
 
 import asyncio
@@ -17,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from mcp import ClientSession, StdioServerParameters
@@ -194,6 +199,20 @@ async def sdk_session(binary: str, root: Path, env: dict[str, str], token: str) 
     return jobs
 
 
+async def modern_session(binary: str, root: Path, env: dict[str, str]) -> None:
+    """The stateless revision (2026-07-28): `server/discover` instead of the handshake."""
+    params = StdioServerParameters(command=binary, args=["mcp", "--root", str(root)], env=env)
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            found = await session.discover()
+            check("discover: the latest revision", session.protocol_version == "2026-07-28", session.protocol_version)
+            check("discover: the handshake revisions too", "2025-11-25" in found.supported_versions, found)
+            listed = await session.list_tools()
+            check("discover: the same tools", sorted(t.name for t in listed.tools) == ["render", "rules", "validate"])
+            r = await session.call_tool("validate", {"path": "broken"})
+            check("discover: validate", r.structured_content["diagnostics"][0]["rule"] == "unknown-attribute", r)
+
+
 def raw_session(binary: str, root: Path, env: dict[str, str]) -> None:
     """Raw bytes: garbage and malformed requests leave the server serving."""
     proc = subprocess.Popen(
@@ -260,13 +279,108 @@ def raw_session(binary: str, root: Path, env: dict[str, str]) -> None:
     check("raw: exits 0 when the client closes stdin", code == 0, code)
 
 
+async def cluster_session(server: str, root: Path, env: dict[str, str], token: str) -> None:
+    """The cluster tools against the scripted cluster of tests/mcp/cluster.rs."""
+    params = StdioServerParameters(command=server, args=["serve", "--root", str(root)], env=env)
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            listed = await session.list_tools()
+            tools = {t.name: t for t in listed.tools}
+            check(
+                "cluster tools/list: every tool",
+                sorted(tools) == ["plan", "render", "rules", "run", "run_cancel", "run_status", "status", "validate"],
+                sorted(tools),
+            )
+            a = tools["run"].annotations
+            check("cluster tools/list: run has side effects", a.read_only_hint is False and a.destructive_hint is False, a)
+            a = tools["run_cancel"].annotations
+            check("cluster tools/list: run_cancel is destructive", a.read_only_hint is False and a.destructive_hint is True, a)
+            for name in ["run_status", "status", "plan"]:
+                check(f"cluster tools/list: {name} read-only", tools[name].annotations.read_only_hint is True)
+            for name in ["run", "run_status", "run_cancel", "status", "plan"]:
+                check(f"cluster tools/list: {name} output schema", (tools[name].output_schema or {}).get("type") == "object")
+
+            # run returns at once; run_status follows it with progress notifications.
+            started = time.monotonic()
+            r = await session.call_tool("run", {"path": "app", "run_id": "fast1", "phases": ["build", "test"]})
+            check("run: returns at once", time.monotonic() - started < 5 and not r.is_error, text_of(r))
+            st = r.structured_content
+            check("run: started", st["run_id"] == "fast1" and st["state"] == "running", st)
+            check("run: its phases", [p["phase"] for p in st["phases"]] == ["build", "test"], st)
+
+            progress: list[tuple[float, float | None, str | None]] = []
+
+            async def on_progress(value: float, total: float | None, message: str | None) -> None:
+                progress.append((value, total, message))
+
+            r = await session.call_tool("run_status", {"run_id": "fast1", "wait_seconds": 60}, progress_callback=on_progress)
+            st = r.structured_content
+            check("run_status: passed", st["state"] == "passed", st)
+            check("run_status: every phase passed", [p["state"] for p in st["phases"]] == ["passed", "passed"], st)
+            build = st["phases"][0]
+            check("run_status: job id", build["job_id"] == "payments-api-build-fast1", build)
+            t = build["tasks"][0]
+            check("run_status: task state and exit code", (t["state"], t["exit_code"]) == ("complete", 0), t)
+            check("run_status: last log lines", t["log"] == ["build: working on payments-api-build-fast1", "build: done"], t)
+            check("progress: notifications came", len(progress) >= 3, progress)
+            values = [v for v, _, _ in progress]
+            check("progress: increasing", all(a < b for a, b in zip(values, values[1:])), values)
+            check("progress: last says passed", (progress[-1][2] or "").startswith("run fast1: passed"), progress[-1])
+
+            progress.clear()
+            r = await session.call_tool("run", {"path": "app", "run_id": "fast2", "phases": ["publish"], "wait_seconds": 60}, progress_callback=on_progress)
+            check("run with wait: passed", r.structured_content["state"] == "passed", r.structured_content)
+            check("run with wait: progress", len(progress) >= 2, progress)
+
+            # run_cancel stops a run.
+            r = await session.call_tool("run", {"path": "app", "run_id": "slow1"})
+            check("slow run: started", r.structured_content["state"] == "running", r.structured_content)
+            r = await session.call_tool("run", {"path": "app", "run_id": "slow1"})
+            check("slow run: a second run of the id is refused", r.is_error and "still going" in text_of(r), text_of(r))
+            r = await session.call_tool("run_cancel", {"run_id": "slow1", "wait_seconds": 30})
+            st = r.structured_content
+            check("run_cancel: cancelled", st["state"] == "cancelled", st)
+            check("run_cancel: the phase was stopped", st["phases"][0]["state"] == "cancelled", st)
+            check("run_cancel: later phases skipped", {p["state"] for p in st["phases"][1:]} == {"skipped"}, st)
+            r = await session.call_tool("run_status", {"run_id": "slow1"})
+            check("run_status after cancel", r.structured_content["state"] == "cancelled", r.structured_content)
+            r = await session.call_tool("run_status", {"run_id": "never"})
+            check("run_status of an unknown run: tool error", r.is_error, text_of(r))
+
+            # status and plan.
+            r = await session.call_tool("status", {"job_id": "payments-api-build-fast1"})
+            explanation = r.structured_content["explanation"]
+            check("status: the explanation", explanation.startswith("job payments-api-build-fast1: dead"), explanation)
+            check("status: the token is redacted", token not in explanation and "[redacted]" in explanation, explanation)
+            r = await session.call_tool("status", {"job_id": "../v1/acl/tokens"})
+            check("status: a bad job id is refused", r.is_error, text_of(r))
+            r = await session.call_tool("plan", {"path": "app", "run_id": "p1"})
+            out = r.structured_content
+            check("plan: per phase", [p["placeable"] for p in out["phases"]] == [True, True, False] and out["placeable"] is False, out)
+            check("plan: explained failures", out["phases"][2]["failures"] == ["group publish: 0 of 3 nodes have `driver.docker`"], out)
+            r = await session.call_tool("plan", {"path": "app", "run_id": "p1", "nodes": "../nodes.json"})
+            check("plan: a snapshot outside the root is refused", r.is_error and "outside the root" in text_of(r), text_of(r))
+            r = await session.call_tool("run", {"path": "../outside", "run_id": "x1"})
+            check("run: a file outside the root is refused", r.is_error and "outside the root" in text_of(r), text_of(r))
+
+
 def main() -> None:
+    if sys.argv[1] == "cluster":
+        server, repo = sys.argv[2], Path(sys.argv[3])
+        token = "tok" + secrets.token_hex(12)
+        with tempfile.TemporaryDirectory() as tmp:
+            root = make_root(repo, Path(tmp))
+            asyncio.run(cluster_session(server, root, {"NOMAD_TOKEN": token}, token))
+        print(f"{len(passed)} checks passed")
+        return
     binary, repo, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     token = "tok" + secrets.token_hex(12)
     env = {"NOMAD_TOKEN": token, "VAULT_TOKEN": "hvs." + secrets.token_hex(12), "NO_COLOR": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         root = make_root(repo, Path(tmp))
         jobs = asyncio.run(sdk_session(binary, root, env, token))
+        asyncio.run(modern_session(binary, root, env))
         raw_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")} | env
         raw_session(binary, root, raw_env)
     out.write_text(json.dumps({"passed": passed, "jobs": jobs, "token": token}))
