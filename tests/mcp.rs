@@ -20,7 +20,13 @@ fn python_sdk_client_drives_the_server() {
     let probe = Command::new(python())
         .args(["-c", "import mcp.client.stdio, mcp.client.session"])
         .output()
-        .unwrap_or_else(|e| panic!("cannot run `{}` ({e}); the MCP test needs Python 3 with the MCP SDK: pip install '{SDK}'", python()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `{}` ({e}); the MCP test needs Python 3 with the MCP SDK: \
+                 pip install '{SDK}'",
+                python()
+            )
+        });
     assert!(
         probe.status.success(),
         "the Python MCP SDK is missing (pip install '{SDK}'): {}",

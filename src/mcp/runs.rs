@@ -487,8 +487,8 @@ fn task_mut<'a>(p: &'a mut PhaseStatus, group: &str, task: &str) -> &'a mut Task
 struct Entry {
     rx: watch::Receiver<RunStatus>,
     cancel: CancelToken,
-    /// Set while the run's thread runs.
-    cancelling: watch::Sender<RunStatus>,
+    /// The status's sender, for `cancelling`.
+    tx: watch::Sender<RunStatus>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -523,7 +523,8 @@ impl Runs {
         if let Some(e) = entries.get(&request.run_id) {
             if !e.rx.borrow().state.is_final() {
                 return Err(format!(
-                    "run `{}` is still going; wait for it (run_status) or stop it (run_cancel) first",
+                    "run `{}` is still going; wait for it (run_status) or stop it \
+                     (run_cancel) first",
                     request.run_id
                 ));
             }
@@ -552,7 +553,7 @@ impl Runs {
             Arc::new(Entry {
                 rx,
                 cancel,
-                cancelling: tx,
+                tx,
                 thread: Mutex::new(Some(thread)),
             }),
         );
@@ -589,7 +590,7 @@ impl Runs {
         let e = self.entry(run_id)?;
         if !e.rx.borrow().state.is_final() {
             e.cancel.cancel();
-            e.cancelling.send_if_modified(|s| {
+            e.tx.send_if_modified(|s| {
                 if s.state == RunState::Running {
                     s.state = RunState::Cancelling;
                     s.updates += 1;

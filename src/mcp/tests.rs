@@ -69,11 +69,25 @@ impl Session {
         self.write.write_all(line.as_bytes()).await.expect("write");
     }
 
-    async fn request(&mut self, method: &str, params: Value) -> Value {
+    /// Sends a request without waiting for its reply; returns its id.
+    async fn start_request(&mut self, method: &str, params: Value) -> u64 {
         self.next_id += 1;
         let id = self.next_id;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .await;
+        id
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.start_request(method, params).await;
+        self.reply(id).await
+    }
+
+    /// The reply to request `id` (which may have come while waiting for another).
+    async fn reply(&mut self, id: u64) -> Value {
+        if let Some(i) = self.notifications.iter().position(|m| m["id"] == json!(id)) {
+            return self.notifications.remove(i);
+        }
         loop {
             let line = tokio::time::timeout(Duration::from_secs(20), self.lines.next_line())
                 .await
@@ -257,6 +271,51 @@ fn run_cancel_stops_the_run() {
         assert_eq!(status["structuredContent"]["state"], "cancelled");
         let missing = s.call("run_cancel", json!({"run_id": "nope"})).await;
         assert_eq!(missing["isError"], true, "{missing}");
+    });
+}
+
+#[test]
+fn a_follower_sees_the_cancel_while_the_server_serves_others() {
+    rt().block_on(async {
+        let mut s = Session::start(fake(Duration::from_secs(120)), Redactor::default()).await;
+        let started = s.call("run", json!({"run_id": "t5"})).await;
+        assert_eq!(started["isError"], false, "{started}");
+        let follower = s
+            .start_request(
+                "tools/call",
+                json!({
+                    "name": "run_status",
+                    "arguments": {"run_id": "t5", "wait_seconds": 60},
+                    "_meta": {"progressToken": "f5"}
+                }),
+            )
+            .await;
+        // While the follower waits, other requests are answered.
+        let pong = s.request("ping", json!({})).await;
+        assert_eq!(pong["result"], json!({}), "{pong}");
+        let rules = s.call("rules", json!({})).await;
+        assert_eq!(rules["isError"], false);
+        let cancelled = s
+            .call("run_cancel", json!({"run_id": "t5", "wait_seconds": 20}))
+            .await;
+        assert_eq!(cancelled["structuredContent"]["state"], "cancelled");
+        let followed = s.reply(follower).await;
+        assert_eq!(
+            followed["result"]["structuredContent"]["state"], "cancelled",
+            "{followed}"
+        );
+        let messages: Vec<String> = s
+            .progress("f5")
+            .iter()
+            .filter_map(|p| p["message"].as_str().map(str::to_owned))
+            .collect();
+        // The follower's last notification is the end (`cancelling` may be folded into it).
+        assert!(
+            messages
+                .last()
+                .is_some_and(|m| m.starts_with("run t5: cancelled")),
+            "{messages:?}"
+        );
     });
 }
 

@@ -173,8 +173,9 @@ compile_input! {
 compile_input! {
     /// `run`'s input.
     RunInput {
-        /// Wait up to this many seconds for the run to end, sending a progress notification
-        /// (when the call has a progress token) at every change. Default 0: return at once.
+        /// Wait up to this many seconds (at most 600) for the run to end, sending a progress
+        /// notification (when the call has a progress token) at every change. Default 0:
+        /// return at once.
         #[serde(default)]
         wait_seconds: u64,
     }
@@ -186,8 +187,9 @@ compile_input! {
 pub struct RunStatusInput {
     /// The run id `run` returned.
     pub run_id: String,
-    /// Wait up to this many seconds for the run to end, sending a progress notification
-    /// (when the call has a progress token) at every change. Default 0: return at once.
+    /// Wait up to this many seconds (at most 600) for the run to end, sending a progress
+    /// notification (when the call has a progress token) at every change. Default 0: return
+    /// at once.
     #[serde(default)]
     pub wait_seconds: u64,
 }
@@ -198,7 +200,7 @@ pub struct RunStatusInput {
 pub struct RunCancelInput {
     /// The run id `run` returned.
     pub run_id: String,
-    /// Wait up to this many seconds for the run's jobs to be stopped. Default 30.
+    /// Wait up to this many seconds (at most 600) for the run's jobs to be stopped. Default 30.
     #[serde(default = "default_cancel_wait")]
     pub wait_seconds: u64,
 }
