@@ -264,7 +264,6 @@ fn secret_name(name: &str) -> bool {
         "CREDENTIAL",
         "PRIVATE",
         "API_KEY",
-        "AUTH",
     ]
     .iter()
     .any(|w| n.contains(w))
@@ -360,12 +359,16 @@ mod tests {
             ("VAULT_TOKEN".to_owned(), "hvs.abcdef".to_owned()),
             ("REGISTRY_PASSWORD".to_owned(), "hunter22".to_owned()),
             ("HOME".to_owned(), "/root/home".to_owned()),
+            ("SSH_AUTH_SOCK".to_owned(), "/tmp/ssh-agent.sock".to_owned()),
             ("GITHUB_TOKEN".to_owned(), "x".to_owned()),
         ]);
-        let t = r.text("token s3cr3t-token-value, vault hvs.abcdef, pw hunter22, /root/home x");
+        let t = r.text(
+            "token s3cr3t-token-value, vault hvs.abcdef, pw hunter22, /root/home x \
+             /tmp/ssh-agent.sock",
+        );
         assert_eq!(
             t,
-            "token [redacted], vault [redacted], pw [redacted], /root/home x"
+            "token [redacted], vault [redacted], pw [redacted], /root/home x /tmp/ssh-agent.sock"
         );
         let mut v = serde_json::json!({"a": ["hunter22"], "hvs.abcdef": {"b": "ok"}});
         r.value(&mut v);
