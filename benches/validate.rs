@@ -16,7 +16,7 @@ fn generate(i: usize) -> String {
         "variable \"ref\" {{\n  default = \"release-{i}\"\n}}\n\n"
     ));
     s.push_str(&format!("pipeline \"svc-{i}\" {{\n  nomad {{\n    datacenters = [\"dc{}\"]\n    priority    = {}\n  }}\n", i % 3, 10 + i % 80));
-    let creds = i % 2 == 0;
+    let creds = i.is_multiple_of(2);
     if creds {
         s.push_str(
             "  vault {\n    role     = \"nomad-workloads\"\n    audience = [\"vault.io\"]\n  }\n",
@@ -25,7 +25,7 @@ fn generate(i: usize) -> String {
     s.push_str(&format!(
         "  source {{\n    url = \"https://git.example.com/acme/svc-{i}.git\"\n    ref = var.ref\n"
     ));
-    if creds && i % 4 == 0 {
+    if creds && i.is_multiple_of(4) {
         s.push_str("    credentials {\n      path = \"secret/data/ci/git\"\n    }\n");
     }
     s.push_str("  }\n");
@@ -43,7 +43,7 @@ fn generate(i: usize) -> String {
     for t in 0..(i % 4) {
         s.push_str(&format!("  test \"t{t}\" {{\n    command = [\"make\", \"test-{t}\"]\n    env     = {{ N = \"{t}\" }}\n  }}\n"));
     }
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         s.push_str("  publish {\n    tags = [\"latest\", \"v1\"]\n  }\n");
     }
     s.push_str("}\n");

@@ -81,6 +81,11 @@ pub enum Command {
         #[arg(default_value = "build.hcl")]
         path: PathBuf,
     },
+    /// Serve the compiler as Model Context Protocol tools on standard input and output.
+    #[command(
+        after_help = "Example:\n  nomad-build mcp --root ~/src/app    (register it with an MCP client; see docs/mcp.md)"
+    )]
+    Mcp(McpArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  nomad-build completions bash > /etc/bash_completion.d/nomad-build"
@@ -177,6 +182,14 @@ pub struct RenderArgs {
     /// Name to show for standard input.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+}
+
+/// `mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The directory the tools may read below (default: the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// `local`.

@@ -26,6 +26,7 @@ pub mod escape;
 pub(crate) mod hcl;
 pub mod load;
 pub mod local;
+pub mod mcp;
 pub mod nomad;
 pub mod phase;
 pub mod placement;

@@ -1016,7 +1016,7 @@ fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Out<'_>) {
 /// A duration as `--placement-timeout` takes it: `5m`, `90s`, `1m30s`, `1.5s`.
 pub fn humanize(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{}s", d.as_secs_f64());
     }
     let s = d.as_secs();

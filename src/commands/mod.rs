@@ -17,6 +17,7 @@ use crate::render::Renderer;
 mod completions;
 mod init;
 mod local;
+mod mcp;
 mod plan;
 mod render;
 mod rules;
@@ -48,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(&a, color),
         Command::Status(a) => status::run(&a, color),
         Command::Plan(a) => plan::run(&a, color),
+        Command::Mcp(a) => mcp::run(&a),
         Command::Rules => rules::run(),
         Command::Schema => schema::run(),
         Command::Init { path } => init::run(&path),

@@ -1,0 +1,217 @@
+//! `nomad-build mcp`: the compiler (and, given a [`Cluster`], runs, status and placement) as
+//! Model Context Protocol tools, served over standard input and output with the official
+//! Rust SDK (`rmcp`), which negotiates the protocol version and capabilities.
+//!
+//! * [`tools`]: the tools, their schemas and what each does;
+//! * [`runs`]: the [`Cluster`] trait the cluster tools are written against, and the registry
+//!   of background runs;
+//! * [`safety`]: confinement below `--root` and the redaction of secrets.
+//!
+//! The tool list is data: [`Server::new`] serves the compiler's tools always and the cluster
+//! tools only with a cluster, so the server never lists a tool that cannot work; a Nomad
+//! implementation of [`Cluster`] is plugged in by passing it to [`run_stdio`] (as
+//! `tests/mcp/cluster.rs` does with a scripted one). Resources:
+//! the build.hcl JSON Schema ([`SCHEMA_URI`]) and each rule's documentation
+//! (`nomad-build://rules/<id>`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
+
+pub mod runs;
+pub mod safety;
+pub mod tools;
+
+pub use runs::{
+    CancelToken, Cluster, PhaseName, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest,
+    RunState, RunStatus, Runs, TaskState,
+};
+pub use safety::{Redactor, Root};
+
+/// The resource with the JSON Schema of build.hcl.
+pub const SCHEMA_URI: &str = "nomad-build://schema/build.hcl.json";
+
+/// The prefix of the rules' documentation resources.
+const RULES_PREFIX: &str = "nomad-build://rules/";
+
+/// How long the server waits, when the client goes away, for its runs' jobs to be stopped.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
+
+/// What every tool call shares.
+pub(crate) struct Shared {
+    pub(crate) root: Root,
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) cluster: Option<Arc<dyn Cluster>>,
+    pub(crate) runs: Runs,
+}
+
+/// The MCP server.
+#[derive(Clone)]
+pub struct Server {
+    shared: Arc<Shared>,
+    tool_router: ToolRouter<Server>,
+}
+
+impl Server {
+    /// A server confined to `root`, redacting `redactor`'s secrets; the cluster tools are
+    /// served when there is a `cluster`.
+    pub fn new(root: Root, redactor: Redactor, cluster: Option<Arc<dyn Cluster>>) -> Server {
+        let redactor = Arc::new(redactor);
+        let mut tool_router = Server::compiler_tools();
+        if cluster.is_some() {
+            tool_router += Server::cluster_tools();
+        }
+        Server {
+            shared: Arc::new(Shared {
+                root,
+                runs: Runs::new(Arc::clone(&redactor)),
+                redactor,
+                cluster,
+            }),
+            tool_router,
+        }
+    }
+
+    /// The names of the tools this server lists.
+    pub fn tool_names(&self) -> Vec<String> {
+        self.tool_router
+            .list_all()
+            .into_iter()
+            .map(|t| t.name.into_owned())
+            .collect()
+    }
+
+    /// Serves one client on standard input and output until it goes away, then stops the
+    /// runs still going.
+    pub async fn serve_stdio(self) -> Result<(), String> {
+        let runs = self.shared.runs.clone();
+        let result = match self.serve(rmcp::transport::stdio()).await {
+            Ok(service) => service
+                .waiting()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("the MCP session failed: {e}")),
+            Err(e) => Err(format!("the MCP session did not start: {e}")),
+        };
+        let _ = tokio::task::spawn_blocking(move || runs.shutdown(SHUTDOWN_WAIT)).await;
+        result
+    }
+
+    fn resources() -> Vec<Resource> {
+        let mut out = vec![Resource::new(SCHEMA_URI, "build.hcl.json")
+            .with_title("JSON Schema of build.hcl")
+            .with_description("The JSON Schema of build.hcl, as `nomad-build schema` prints it.")
+            .with_mime_type("application/schema+json")];
+        for r in crate::rules::all() {
+            out.push(
+                Resource::new(tools::rule_uri(r.id), r.id)
+                    .with_title(format!("Rule {}", r.id))
+                    .with_description(r.summary)
+                    .with_mime_type("text/markdown"),
+            );
+        }
+        out
+    }
+}
+
+/// Runs the server for `nomad-build mcp` on a runtime of its own; `Err` is the message for
+/// standard error.
+pub fn run_stdio(root: Root, cluster: Option<Arc<dyn Cluster>>) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the MCP server: {e}"))?;
+    let server = Server::new(root, Redactor::from_env(), cluster);
+    runtime.block_on(server.serve_stdio())
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("nomad-build", env!("CARGO_PKG_VERSION")).with_title("nomad-build"),
+        )
+        .with_instructions(format!(
+            "Compiles build.hcl files into Nomad batch jobs. Tools read files only below {}; \
+             paths are relative to it. `validate` reports diagnostics with rule ids (their \
+             documentation is the resource nomad-build://rules/<id>), `render` returns each \
+             phase's job as HCL and JSON, `rules` lists the catalogue. Variables come only \
+             from the tools' `vars` and `var_files`.",
+            self.shared.root.dir().display()
+        ))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(Server::resources()))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(vec![
+            ResourceTemplate::new(format!("{RULES_PREFIX}{{id}}"), "rule")
+                .with_title("A rule's documentation")
+                .with_description("What the rule checks, why it matters, an example.")
+                .with_mime_type("text/markdown"),
+        ]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let uri = request.uri;
+        let (text, mime) = if uri == SCHEMA_URI {
+            (crate::schema::schema_json(), "application/schema+json")
+        } else if let Some(rule) = uri.strip_prefix(RULES_PREFIX).and_then(crate::rules::get) {
+            (
+                format!(
+                    "# {}\n\nSeverity: {}. {}\n\n{}",
+                    rule.id,
+                    crate::rules::severity_name(rule.severity),
+                    rule.summary,
+                    rule.doc_text()
+                ),
+                "text/markdown",
+            )
+        } else {
+            return Err(ErrorData::resource_not_found(
+                format!("no resource `{}`", uri.escape_debug()),
+                None,
+            ));
+        };
+        Ok(
+            ReadResourceResult::new(vec![ResourceContents::TextResourceContents {
+                uri,
+                mime_type: Some(mime.to_owned()),
+                text,
+                meta: None,
+            }])
+            .into(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,380 @@
+//! What keeps the MCP server's tools inside their bounds: [`Root`] confines every path a tool
+//! reads to one directory, and [`Redactor`] keeps secret values out of everything they return.
+//!
+//! A requested path is taken relative to the root (an absolute one must name a place below it),
+//! normalised without touching the disk (`.` dropped, `a/..` folded; a `..` that climbs out of
+//! the root is refused), then resolved through the file system: a symlink whose target lies
+//! outside the root is refused as well. Results name files by their path relative to the root.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The directory the tools are confined to.
+#[derive(Debug, Clone)]
+pub struct Root {
+    /// The root with every symlink resolved.
+    dir: PathBuf,
+    /// The root as given, made absolute (an absolute path under it is accepted too).
+    given: PathBuf,
+}
+
+/// A path a tool may read: where it is and how results name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The canonical path.
+    pub path: PathBuf,
+    /// The path relative to the root, `/`-separated (`.` for the root itself).
+    pub shown: String,
+}
+
+impl Root {
+    /// The root at `dir`, which must be an existing directory.
+    pub fn new(dir: &Path) -> Result<Root, String> {
+        let given = std::path::absolute(dir)
+            .map_err(|e| format!("cannot use `{}` as the root: {e}", dir.display()))?;
+        let canonical = dir
+            .canonicalize()
+            .map_err(|e| format!("cannot use `{}` as the root: {e}", dir.display()))?;
+        if !canonical.is_dir() {
+            return Err(format!(
+                "cannot use `{}` as the root: not a directory",
+                dir.display()
+            ));
+        }
+        Ok(Root {
+            dir: canonical,
+            given: normalize(&given).unwrap_or(given),
+        })
+    }
+
+    /// The canonical root directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `requested` below the root, normalised, without looking at the disk: the place a file
+    /// of that name would have. Refuses empty paths, NUL bytes, absolute paths elsewhere and
+    /// `..` escapes.
+    pub fn lexical(&self, requested: &str) -> Result<PathBuf, String> {
+        if requested.is_empty() {
+            return Err("the path is empty".to_owned());
+        }
+        if requested.contains('\0') {
+            return Err("the path contains a NUL byte".to_owned());
+        }
+        let p = Path::new(requested);
+        let rel = if p.is_absolute() {
+            let n = normalize(p).ok_or_else(|| self.outside(requested))?;
+            let rel = n
+                .strip_prefix(&self.dir)
+                .or_else(|_| n.strip_prefix(&self.given))
+                .map_err(|_| self.outside(requested))?;
+            rel.to_path_buf()
+        } else {
+            normalize(p).ok_or_else(|| self.outside(requested))?
+        };
+        Ok(self.dir.join(rel))
+    }
+
+    /// `requested` below the root, which must exist; symlinks are followed and must stay
+    /// below the root too.
+    pub fn existing(&self, requested: &str) -> Result<Resolved, String> {
+        let lexical = self.lexical(requested)?;
+        let path = lexical
+            .canonicalize()
+            .map_err(|e| format!("cannot read `{requested}`: {}", io_reason(&e)))?;
+        if !path.starts_with(&self.dir) {
+            return Err(format!(
+                "`{requested}` leads outside the root `{}` (through a symlink)",
+                self.dir.display()
+            ));
+        }
+        Ok(Resolved {
+            shown: self.shown(&path),
+            path,
+        })
+    }
+
+    /// A file name for text that does not come from the disk: its place below the root,
+    /// normalised (it need not exist).
+    pub fn name(&self, requested: &str) -> Result<Resolved, String> {
+        let path = self.lexical(requested)?;
+        Ok(Resolved {
+            shown: self.shown(&path),
+            path,
+        })
+    }
+
+    /// How results name `path`, a path below the root.
+    pub fn shown(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.dir) {
+            Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
+            Ok(rel) => rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+            Err(_) => path.display().to_string(),
+        }
+    }
+
+    fn outside(&self, requested: &str) -> String {
+        format!(
+            "`{requested}` is outside the root `{}`; tools only read below it",
+            self.dir.display()
+        )
+    }
+}
+
+/// `p` without `.` components and with `a/..` folded; `None` when a `..` climbs above the
+/// start (for a relative path) or above `/` (for an absolute one).
+fn normalize(p: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    let mut depth = 0usize;
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => out.push(c.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if depth == 0 {
+                    return None;
+                }
+                out.pop();
+                depth -= 1;
+            }
+            Component::Normal(n) => {
+                out.push(n);
+                depth += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// An I/O error's reason without the OS error number.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_owned(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Reads a file below the root as UTF-8 text.
+pub fn read_text(r: &Resolved) -> Result<String, String> {
+    if r.path.is_dir() {
+        return Err(format!("cannot read `{}`: it is a directory", r.shown));
+    }
+    std::fs::read_to_string(&r.path)
+        .map_err(|e| format!("cannot read `{}`: {}", r.shown, io_reason(&e)))
+}
+
+/// What [`Redactor`] puts in place of a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// The shortest value treated as a secret (shorter ones would mangle ordinary text).
+const MIN_SECRET_LEN: usize = 6;
+
+/// Replaces secret values in text: the values of environment variables whose names say they
+/// hold one (`NOMAD_TOKEN`, `VAULT_TOKEN`, `*_SECRET*`, `*PASSWORD*`, …), and any added with
+/// [`Redactor::with`]. Every text a tool returns goes through it.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Longest first, so that a secret containing another is replaced whole.
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    /// The secrets of the process environment.
+    pub fn from_env() -> Redactor {
+        Redactor::from_vars(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+    }
+
+    /// The secrets among `vars` (name, value).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Redactor {
+        let mut r = Redactor::default();
+        for (k, v) in vars {
+            if secret_name(&k) {
+                r = r.with(v);
+            }
+        }
+        r
+    }
+
+    /// This redactor, also hiding `secret` (when it is long enough to be one).
+    #[must_use]
+    pub fn with(mut self, secret: impl Into<String>) -> Redactor {
+        let secret = secret.into();
+        if secret.trim().len() >= MIN_SECRET_LEN && !self.secrets.contains(&secret) {
+            self.secrets.push(secret);
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+        self
+    }
+
+    /// `text` with every secret replaced by [`REDACTED`].
+    pub fn text(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// Every string (and object key) of `value` redacted.
+    pub fn value(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => {
+                if self.secrets.iter().any(|x| s.contains(x.as_str())) {
+                    *s = self.text(s);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
+            Value::Object(map) => {
+                let old = std::mem::take(map);
+                for (k, mut v) in old {
+                    self.value(&mut v);
+                    map.insert(self.text(&k), v);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Whether an environment variable of this name holds a secret.
+fn secret_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "CREDENTIAL",
+        "PRIVATE",
+        "API_KEY",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+        || n.ends_with("_KEY")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> (tempfile::TempDir, Root) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(tmp.path().join("r/sub")).expect("mkdir");
+        std::fs::write(tmp.path().join("r/sub/build.hcl"), "x").expect("write");
+        std::fs::write(tmp.path().join("outside.hcl"), "secret").expect("write");
+        let root = Root::new(&tmp.path().join("r")).expect("root");
+        (tmp, root)
+    }
+
+    #[test]
+    fn relative_and_absolute_paths_below_the_root() {
+        let (tmp, root) = root();
+        let r = root.existing("sub/build.hcl").expect("inside");
+        assert_eq!(r.shown, "sub/build.hcl");
+        let r = root.existing("./sub/../sub/./build.hcl").expect("inside");
+        assert_eq!(r.shown, "sub/build.hcl");
+        let abs = tmp.path().join("r/sub/build.hcl");
+        let r = root
+            .existing(abs.to_str().expect("utf-8"))
+            .expect("absolute inside");
+        assert_eq!(r.shown, "sub/build.hcl");
+        assert_eq!(root.existing(".").expect("root").shown, ".");
+    }
+
+    #[test]
+    fn escapes_are_refused() {
+        let (tmp, root) = root();
+        for p in [
+            "../outside.hcl",
+            "sub/../../outside.hcl",
+            "/etc/passwd",
+            "",
+            "a\0b",
+        ] {
+            let e = root.existing(p).expect_err(p);
+            assert!(!e.is_empty());
+        }
+        let abs = tmp.path().join("outside.hcl");
+        let e = root
+            .existing(abs.to_str().expect("utf-8"))
+            .expect_err("absolute outside");
+        assert!(e.contains("outside the root"), "{e}");
+        let e = root.name("../build.hcl").expect_err("name outside");
+        assert!(e.contains("outside the root"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_the_root_are_refused() {
+        let (tmp, root) = root();
+        std::os::unix::fs::symlink(
+            tmp.path().join("outside.hcl"),
+            tmp.path().join("r/link.hcl"),
+        )
+        .expect("symlink");
+        std::os::unix::fs::symlink(tmp.path(), tmp.path().join("r/up")).expect("symlink");
+        let e = root.existing("link.hcl").expect_err("symlinked file");
+        assert!(e.contains("symlink"), "{e}");
+        let e = root.existing("up/outside.hcl").expect_err("symlinked dir");
+        assert!(e.contains("symlink"), "{e}");
+        std::os::unix::fs::symlink(
+            tmp.path().join("r/sub/build.hcl"),
+            tmp.path().join("r/inside.hcl"),
+        )
+        .expect("symlink");
+        assert_eq!(
+            root.existing("inside.hcl").expect("inside").shown,
+            "sub/build.hcl"
+        );
+    }
+
+    #[test]
+    fn missing_files_say_so_without_os_error_numbers() {
+        let (_tmp, root) = root();
+        let e = root.existing("nope.hcl").expect_err("missing");
+        assert_eq!(e, "cannot read `nope.hcl`: no such file or directory");
+    }
+
+    #[test]
+    fn redactor_hides_secret_env_values() {
+        let r = Redactor::from_vars([
+            ("NOMAD_TOKEN".to_owned(), "s3cr3t-token-value".to_owned()),
+            ("VAULT_TOKEN".to_owned(), "hvs.abcdef".to_owned()),
+            ("REGISTRY_PASSWORD".to_owned(), "hunter22".to_owned()),
+            ("HOME".to_owned(), "/root/home".to_owned()),
+            ("SSH_AUTH_SOCK".to_owned(), "/tmp/ssh-agent.sock".to_owned()),
+            ("GITHUB_TOKEN".to_owned(), "x".to_owned()),
+        ]);
+        let t = r.text(
+            "token s3cr3t-token-value, vault hvs.abcdef, pw hunter22, /root/home x \
+             /tmp/ssh-agent.sock",
+        );
+        assert_eq!(
+            t,
+            "token [redacted], vault [redacted], pw [redacted], /root/home x /tmp/ssh-agent.sock"
+        );
+        let mut v = serde_json::json!({"a": ["hunter22"], "hvs.abcdef": {"b": "ok"}});
+        r.value(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": ["[redacted]"], "[redacted]": {"b": "ok"}})
+        );
+    }
+}
