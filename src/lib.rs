@@ -32,3 +32,4 @@ pub mod reference;
 pub mod render;
 pub mod rules;
 pub mod schema;
+pub mod target;
