@@ -33,16 +33,22 @@
 //! `placement.rs` (their shape in `schema.rs`); the structural checks are those of the HCL
 //! core's body walker (`src/hcl/walk.rs`), worded here; values are converted in `value.rs`.
 //!
+//! The jobs are decoded for a target Nomad release ([`decode_for`]): a field that the target
+//! lacks or ignores ([`crate::nomad::model::FIELD_RELEASES`]) is refused as
+//! `template-field-too-new`, naming the field, the target and the first release that has it
+//! (`releases.rs`, whose tests check the tables against every known release's schema).
+//!
 //! Rules reported (all errors): `template-output-syntax`, `template-unknown-field`,
 //! `template-type-mismatch`, `template-invalid-duration`, `template-missing-field`,
 //! `template-duplicate-field`, `template-invalid-label`, `template-ignored-field`,
-//! `forbidden-job-field`, plus the expression rules of the HCL core's evaluator
-//! (`src/hcl/eval.rs`).
+//! `template-field-too-new`, `forbidden-job-field`, plus the expression rules of the HCL core's
+//! evaluator (`src/hcl/eval.rs`).
 
 mod duration;
 mod group;
 mod job;
 mod placement;
+mod releases;
 mod schema;
 mod task;
 mod value;
@@ -52,7 +58,7 @@ use std::ops::Range;
 use hcl_edit::structure::{Block, Body};
 use serde_json::{Map, Value};
 
-use super::model::JobRegisterRequest;
+use super::model::{field_since, JobRegisterRequest, LIFECYCLE_HOOK_REQUIRED_FROM};
 use crate::diag::{self, closest, FileId, Finding};
 use crate::hcl::eval::{child, Evaluator, Scope};
 use crate::hcl::{self, header_span, header_text, Dialect, Field, Item, Rules};
@@ -61,13 +67,24 @@ use crate::rules::{
     template_missing_field, template_output_syntax, template_type_mismatch, template_unknown_field,
     Rule,
 };
+use crate::target::NomadVersion;
 pub use duration::{parse_duration, DurationError};
 use schema::{Entry, Kind, Refusal, Spec, Sub, Top};
 use value::push;
 
-/// Decodes a rendered jobspec. Every problem is reported, each pointing into `src` (file
-/// `file`).
+/// Decodes a rendered jobspec for the newest Nomad release the tool knows. Every problem is
+/// reported, each pointing into `src` (file `file`).
 pub fn decode(src: &str, file: FileId) -> Result<JobRegisterRequest, Vec<Finding>> {
+    decode_for(src, file, NomadVersion::newest_known())
+}
+
+/// Decodes a rendered jobspec for Nomad `target`: a field that `target` lacks or ignores is
+/// refused. Every problem is reported, each pointing into `src` (file `file`).
+pub fn decode_for(
+    src: &str,
+    file: FileId,
+    target: NomadVersion,
+) -> Result<JobRegisterRequest, Vec<Finding>> {
     let body = match hcl_edit::parser::parse_body(src) {
         Ok(body) => body,
         Err(e) => {
@@ -87,6 +104,7 @@ pub fn decode(src: &str, file: FileId) -> Result<JobRegisterRequest, Vec<Finding
     let mut d = Decoder {
         ev: Evaluator::new(src, file, Scope::None),
         findings: Vec::new(),
+        target,
     };
     let job = d.file(&body);
     let mut findings = d.findings;
@@ -113,6 +131,8 @@ pub fn decode(src: &str, file: FileId) -> Result<JobRegisterRequest, Vec<Finding
 struct Decoder<'a> {
     ev: Evaluator<'a>,
     findings: Vec<Finding>,
+    /// The release the job is for.
+    target: NomadVersion,
 }
 
 impl Decoder<'_> {
@@ -161,6 +181,17 @@ impl Decoder<'_> {
         let items = hcl::walk(&self.dialect(), body, &spec, path, head, &mut self.findings);
         let mut out = Map::new();
         for (item, field) in items {
+            let key = match field.data {
+                Entry::Attr(a) => a.key(),
+                Entry::Sub(sb) => sb.key(),
+            };
+            if let Some(since) =
+                field_since(spec.go, &key).filter(|s| !s.available_in(self.target))
+            {
+                let f = releases::too_new(self.ev.file, item, since, self.target, spec.go, &key, path);
+                self.report(f);
+                continue;
+            }
             match (item, field.data) {
                 (Item::Attribute(a), Entry::Attr(attr)) => {
                     let key = attr.key();
@@ -387,13 +418,22 @@ impl Dialect<&'static Spec> for Jobspec {
         head: Range<usize>,
         path: &str,
     ) -> Finding {
+        let help = if path.ends_with("> lifecycle") && name == "hook" {
+            format!(
+                "write `hook = \"prestart\"`, `\"poststart\"` or `\"poststop\"`: Nomad \
+                 {LIFECYCLE_HOOK_REQUIRED_FROM} and later refuse a `lifecycle` without it, and \
+                 older releases drop the block, so the task would run as a main task"
+            )
+        } else {
+            "Nomad's jobspec parser requires it".to_owned()
+        };
         rule.finding(
             self.file,
             head,
             format!("{path} needs the attribute `{name}`"),
         )
         .label(format!("`{name}` is missing"))
-        .help("Nomad's jobspec parser requires it")
+        .help(help)
     }
 }
 
