@@ -13,11 +13,11 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Registry;
 use crate::diag::{CommandLine, FileId, Finding, Sources};
+use crate::hcl::eval::child;
+use crate::load::Loaded;
 use crate::load::{self, VarInputs};
 use crate::phase::Phase;
 use crate::plan::{self, GitInfo, PlanOptions};
-use crate::hcl::eval::child;
-use crate::load::Loaded;
 use crate::render::{Rendered, Renderer, Templates};
 use crate::rules;
 use crate::target::{NomadVersion, MINIMUM};
@@ -118,12 +118,18 @@ pub fn compile(
         .map(|text| check_flag_version(sources, text));
     let (loaded, mut findings) = load::load(sources, file, &opts.vars);
     if let Some(Err(f)) = &flag {
-        findings.push(f.clone());
+        findings.push((**f).clone());
     }
     let Some(loaded) = loaded else {
         return (None, findings);
     };
-    findings.extend(rules::check(&loaded));
+    // After a loader error, what the check stage says about a value the loader left out is
+    // not news.
+    findings.extend(
+        rules::check(&loaded)
+            .into_iter()
+            .filter(|f| !loaded.masks(f)),
+    );
     let flag = flag.and_then(Result::ok);
     let target = resolve_target(&loaded, flag, opts.target, &mut findings);
     rules::suppress::apply(sources, file, &mut findings);
@@ -238,33 +244,39 @@ fn parse_target(
     file: FileId,
     span: std::ops::Range<usize>,
     origin: &Origin,
-) -> Result<NomadVersion, Finding> {
+) -> Result<NomadVersion, Box<Finding>> {
     let rule = &rules::invalid_nomad_version::RULE;
     let v = text.parse::<NomadVersion>().map_err(|e| {
-        rule.finding(
-            file,
-            span.clone(),
-            format!("`{text}` is not a Nomad version"),
+        Box::new(
+            rule.finding(
+                file,
+                span.clone(),
+                format!("`{text}` is not a Nomad version"),
+            )
+            .label(e.why)
+            .help(format!(
+                "name the oldest Nomad release the jobs must run on, for example {}",
+                origin.written("1.10")
+            )),
         )
-        .label(e.why)
-        .help(format!(
-            "name the oldest Nomad release the jobs must run on, for example {}",
-            origin.written("1.10")
-        ))
     })?;
     if !v.is_supported() {
-        return Err(rule
+        let f = rule
             .finding(
                 file,
                 span,
-                format!("nomad-build cannot compile for Nomad {v}: the oldest release it supports is {MINIMUM}"),
+                format!(
+                    "nomad-build cannot compile for Nomad {v}: the oldest release it supports \
+                     is {MINIMUM}"
+                ),
             )
             .label(format!("older than {MINIMUM}"))
             .help(format!(
                 "target Nomad {MINIMUM} or later ({}); the jobs then need a cluster and a \
                  `nomad` CLI of that release or newer",
                 origin.written("1.9")
-            )));
+            ));
+        return Err(Box::new(f));
     }
     Ok(v)
 }
@@ -276,7 +288,9 @@ fn newer_than_known(v: NomadVersion, file: FileId, span: std::ops::Range<usize>)
         .finding(
             file,
             span,
-            format!("Nomad {v} is newer than every release nomad-build knows; compiling for {newest}"),
+            format!(
+                "Nomad {v} is newer than every release nomad-build knows; compiling for {newest}"
+            ),
         )
         .label(format!("the newest known release is {newest}"))
         .help(format!(
@@ -285,10 +299,15 @@ fn newer_than_known(v: NomadVersion, file: FileId, span: std::ops::Range<usize>)
 }
 
 /// `--nomad-version TEXT`, checked where it is on the command line.
-fn check_flag_version(sources: &mut Sources, text: &str) -> Result<(NomadVersion, Option<Finding>), Finding> {
+fn check_flag_version(
+    sources: &mut Sources,
+    text: &str,
+) -> Result<(NomadVersion, Option<Finding>), Box<Finding>> {
     let (cmd, span) = sources.flag_span("--nomad-version", text);
     let v = parse_target(text, cmd, span.clone(), &Origin::Flag)?;
-    let warning = v.is_newer_than_known().then(|| newer_than_known(v, cmd, span));
+    let warning = v
+        .is_newer_than_known()
+        .then(|| newer_than_known(v, cmd, span));
     Ok((v, warning))
 }
 
@@ -306,13 +325,16 @@ fn resolve_target(
     let from_file = p.nomad.version.as_deref().map(|text| {
         let ptr = format!("{}/nomad/version", child("/pipeline", name));
         let span = loaded.span(&ptr);
-        (parse_target(text, loaded.file, span.clone(), &Origin::File), span)
+        (
+            parse_target(text, loaded.file, span.clone(), &Origin::File),
+            span,
+        )
     });
     let mut file_target = None;
     if let Some((result, span)) = from_file {
         match result {
             Ok(v) => file_target = Some((v, span)),
-            Err(f) => findings.push(f),
+            Err(f) => findings.push(*f),
         }
     }
     let target = match (flag, file_target) {

@@ -59,8 +59,7 @@ impl NomadVersion {
 
     /// The file name of the strict job schema of a known release (`schemas/nomad/`).
     pub fn schema_file(self) -> Option<String> {
-        self.is_known()
-            .then(|| format!("job-v{self}.schema.json"))
+        self.is_known().then(|| format!("job-v{self}.schema.json"))
     }
 
     /// Whether nomad-build can compile for this release (1.9.0 and later).
@@ -120,7 +119,9 @@ impl FromStr for NomadVersion {
         };
         let parts: Vec<&str> = s.split('.').collect();
         if !(2..=3).contains(&parts.len()) {
-            return Err(err("write `X.Y` or `X.Y.Z`, for example `1.10` or `1.10.5`"));
+            return Err(err(
+                "write `X.Y` or `X.Y.Z`, for example `1.10` or `1.10.5`",
+            ));
         }
         let mut nums = [0u32; 3];
         for (i, p) in parts.iter().enumerate() {
@@ -172,7 +173,17 @@ mod tests {
     fn parses_two_or_three_parts() {
         assert_eq!(v("1.10"), NomadVersion::new(1, 10, 0));
         assert_eq!(v("2.0.5"), NomadVersion::new(2, 0, 5));
-        for bad in ["", "1", "1.", "1.2.3.4", "v1.9", "1.9.0-beta1", "01.9", "1.-9", "1. 9"] {
+        for bad in [
+            "",
+            "1",
+            "1.",
+            "1.2.3.4",
+            "v1.9",
+            "1.9.0-beta1",
+            "01.9",
+            "1.-9",
+            "1. 9",
+        ] {
             assert!(bad.parse::<NomadVersion>().is_err(), "{bad:?}");
         }
         let e = "1.x".parse::<NomadVersion>().unwrap_err();

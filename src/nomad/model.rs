@@ -64,19 +64,47 @@ impl Since {
 /// release.
 pub const FIELD_RELEASES: &[(&str, &str, Since)] = &[
     // `api/tasks.go:867@v1.9.2`.
-    ("TaskArtifact", "Chown", Since::Added(NomadVersion::new(1, 9, 2))),
+    (
+        "TaskArtifact",
+        "Chown",
+        Since::Added(NomadVersion::new(1, 9, 2)),
+    ),
     // `api/tasks.go:458@v1.10.0`.
-    ("VolumeRequest", "Sticky", Since::Added(NomadVersion::new(1, 10, 0))),
+    (
+        "VolumeRequest",
+        "Sticky",
+        Since::Added(NomadVersion::new(1, 10, 0)),
+    ),
     // `api/tasks.go:951@v1.10.2`.
-    ("Template", "Once", Since::Added(NomadVersion::new(1, 10, 2))),
+    (
+        "Template",
+        "Once",
+        Since::Added(NomadVersion::new(1, 10, 2)),
+    ),
     // Copied to the server struct from 1.11.1 (`command/agent/job_endpoint.go:1642@v1.11.3`).
-    ("NUMAResource", "Devices", Since::Honoured(NomadVersion::new(1, 11, 1))),
+    (
+        "NUMAResource",
+        "Devices",
+        Since::Honoured(NomadVersion::new(1, 11, 1)),
+    ),
     // `api/tasks.go:510@v2.0.3`.
-    ("TaskGroup", "MaxRunDuration", Since::Added(NomadVersion::new(2, 0, 3))),
+    (
+        "TaskGroup",
+        "MaxRunDuration",
+        Since::Added(NomadVersion::new(2, 0, 3)),
+    ),
     // `api/tasks.go:1263@v2.0.3`.
-    ("WorkloadIdentity", "ExtraClaims", Since::Added(NomadVersion::new(2, 0, 3))),
+    (
+        "WorkloadIdentity",
+        "ExtraClaims",
+        Since::Added(NomadVersion::new(2, 0, 3)),
+    ),
     // `api/tasks.go:924@v2.0.5`.
-    ("ChangeScript", "RunOnFirstRender", Since::Added(NomadVersion::new(2, 0, 5))),
+    (
+        "ChangeScript",
+        "RunOnFirstRender",
+        Since::Added(NomadVersion::new(2, 0, 5)),
+    ),
 ];
 
 /// Since when the field `field` of the Go type `go_type` is there; `None` when every

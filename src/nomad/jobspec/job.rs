@@ -82,8 +82,11 @@ pub(super) static UI: Spec = Spec::of(
     &[sub_as("link", "Links", Kind::Many(&UI_LINK))],
 );
 
-pub(super) static UI_LINK: Spec =
-    Spec::of("JobUILink", &[at("label", Ty::Str), at("url", Ty::Str).json("URL")], &[]);
+pub(super) static UI_LINK: Spec = Spec::of(
+    "JobUILink",
+    &[at("label", Ty::Str), at("url", Ty::Str).json("URL")],
+    &[],
+);
 
 /// `normalizeJob`: a periodic job with `cron` or `crons` has `SpecType = "cron"`.
 fn finish_periodic_job(m: &mut Map<String, Value>) {

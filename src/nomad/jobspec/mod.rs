@@ -88,17 +88,24 @@ pub fn decode_for(
     let body = match hcl_edit::parser::parse_body(src) {
         Ok(body) => body,
         Err(e) => {
-            return Err(vec![template_output_syntax::RULE
+            let s = hcl::syntax(src, &e);
+            let mut f = template_output_syntax::RULE
                 .finding(
                     file,
-                    hcl::error_span(src, &e),
-                    format!("the rendered jobspec is not valid HCL: {}", e.message()),
+                    s.span,
+                    format!("the rendered jobspec is not valid HCL: {}", s.message),
                 )
-                .label("here")
-                .help(
-                    "the template produced invalid HCL; fix the template text that renders \
-                     this line",
-                )])
+                .label(s.label)
+                .help(match s.help {
+                    Some(fix) => format!("the template produced invalid HCL: {fix}"),
+                    None => "the template produced invalid HCL; fix the template text that \
+                             renders this line"
+                        .to_owned(),
+                });
+            for (span, text) in s.also {
+                f = f.also(span, text);
+            }
+            return Err(vec![f]);
         }
     };
     let mut d = Decoder {
@@ -185,10 +192,10 @@ impl Decoder<'_> {
                 Entry::Attr(a) => a.key(),
                 Entry::Sub(sb) => sb.key(),
             };
-            if let Some(since) =
-                field_since(spec.go, &key).filter(|s| !s.available_in(self.target))
+            if let Some(since) = field_since(spec.go, &key).filter(|s| !s.available_in(self.target))
             {
-                let f = releases::too_new(self.ev.file, item, since, self.target, spec.go, &key, path);
+                let f =
+                    releases::too_new(self.ev.file, item, since, self.target, spec.go, &key, path);
                 self.report(f);
                 continue;
             }
@@ -742,6 +749,29 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, template_output_syntax::RULE.id);
         assert_eq!(f[0].primary.span.start, src.find("= \n").unwrap() + 2);
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_reported_at_its_opening() {
+        let src =
+            "job \"j\" {\n  group \"g\" {\n    task \"t\" {\n      driver = \"docker\"\n  }\n}\n";
+        let f = decode_err(src);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, template_output_syntax::RULE.id);
+        assert_eq!(
+            f[0].message,
+            "the rendered jobspec is not valid HCL: unclosed `{`"
+        );
+        // The task's `{`, whose `}` is indented like the group's.
+        assert_eq!(f[0].primary.span.start, src.find("\"t\" {").unwrap() + 4);
+        let labels: Vec<&str> = f[0].secondary.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "this `}` matches it, but is indented less",
+                "the file ends here"
+            ]
+        );
     }
 
     #[test]

@@ -58,9 +58,9 @@ mod tests {
 
     use serde_json::Value;
 
+    use super::super::decode_for;
     use super::super::job::JOB;
     use super::super::schema::{Kind, Spec};
-    use super::super::decode_for;
     use crate::nomad::model::{
         field_since, Since, FIELD_RELEASES, LIFECYCLE_HOOK_REQUIRED_FROM,
         VAULT_POLICIES_IGNORED_FROM,
@@ -118,7 +118,11 @@ mod tests {
             .iter()
             .filter(|a| !a.rewritten)
             .map(|a| (a.key().into_owned(), "the attribute"))
-            .chain(spec.writes.iter().map(|w| ((*w).to_owned(), "the computed key")))
+            .chain(
+                spec.writes
+                    .iter()
+                    .map(|w| ((*w).to_owned(), "the computed key")),
+            )
             .collect();
         let mut nested = Vec::new();
         for b in spec.blocks {
@@ -233,9 +237,19 @@ mod tests {
     /// A batch job whose one task has `task_body` (and whose group has `group_body`).
     fn job(group_body: &str, task_body: &str) -> String {
         format!(
-            "job \"j\" {{\n  type = \"batch\"\n  group \"g\" {{\n{group_body}    task \"t\" {{\n      driver = \"docker\"\n{task_body}    }}\n  }}\n}}\n"
+            "job \"j\" {{\n  type = \"batch\"\n  group \"g\" {{\n{group_body}    \
+             task \"t\" {{\n      driver = \"docker\"\n{task_body}    }}\n  }}\n}}\n"
         )
     }
+
+    /// A task's `resources` with `numa { devices }`.
+    const NUMA_DEVICES: &str = r#"      resources {
+        numa {
+          affinity = "require"
+          devices  = ["nvidia/gpu"]
+        }
+      }
+"#;
 
     fn rules_at(src: &str, target: NomadVersion) -> Vec<(&'static str, String)> {
         match decode_for(src, 0, target) {
@@ -249,38 +263,77 @@ mod tests {
 
     #[test]
     fn a_field_is_refused_before_its_release_and_accepted_from_it() {
+        let template = |inner: &str| {
+            format!(
+                "      template {{\n        data        = \"x\"\n        \
+                 destination = \"local/x\"\n{inner}      }}\n"
+            )
+        };
         let cases = [
-            (job("    max_run_duration = \"20m\"\n", ""), "max_run_duration", "2.0.3"),
             (
-                job("", "      template {\n        data = \"x\"\n        destination = \"local/x\"\n        once = true\n      }\n"),
+                job("    max_run_duration = \"20m\"\n", ""),
+                "max_run_duration",
+                "2.0.3",
+            ),
+            (
+                job("", &template("        once = true\n")),
                 "once",
                 "1.10.2",
             ),
             (
-                job("", "      identity {\n        name = \"x\"\n        extra_claims = [\"a\"]\n      }\n"),
+                job(
+                    "",
+                    r#"      identity {
+        name         = "x"
+        extra_claims = ["a"]
+      }
+"#,
+                ),
                 "extra_claims",
                 "2.0.3",
             ),
             (
-                job("", "      template {\n        data = \"x\"\n        destination = \"local/x\"\n        change_mode = \"script\"\n        change_script {\n          command = \"/bin/true\"\n          fail_on_error = true\n          run_on_first_render = true\n        }\n      }\n"),
+                job(
+                    "",
+                    &template(
+                        r#"        change_mode = "script"
+        change_script {
+          command             = "/bin/true"
+          fail_on_error       = true
+          run_on_first_render = true
+        }
+"#,
+                    ),
+                ),
                 "run_on_first_render",
                 "2.0.5",
             ),
             (
-                job("    volume \"v\" {\n      type = \"host\"\n      source = \"v\"\n      sticky = true\n    }\n", ""),
+                job(
+                    r#"    volume "v" {
+      type   = "host"
+      source = "v"
+      sticky = true
+    }
+"#,
+                    "",
+                ),
                 "sticky",
                 "1.10.0",
             ),
             (
-                job("", "      artifact {\n        source = \"https://example.com/x\"\n        chown = true\n      }\n"),
+                job(
+                    "",
+                    r#"      artifact {
+        source = "https://example.com/x"
+        chown  = true
+      }
+"#,
+                ),
                 "chown",
                 "1.9.2",
             ),
-            (
-                job("", "      resources {\n        numa {\n          affinity = \"require\"\n          devices = [\"nvidia/gpu\"]\n        }\n      }\n"),
-                "devices",
-                "1.11.1",
-            ),
+            (job("", NUMA_DEVICES), "devices", "1.11.1"),
         ];
         for (src, field, first) in cases {
             let first = v(first);
@@ -319,10 +372,7 @@ mod tests {
             "{help}"
         );
         assert!(help.contains("the `timeout` of `build`"), "{help}");
-        let src = job(
-            "",
-            "      resources {\n        numa {\n          affinity = \"require\"\n          devices = [\"a\"]\n        }\n      }\n",
-        );
+        let src = job("", NUMA_DEVICES);
         let f = decode_for(&src, 0, v("1.11.0")).expect_err("1.11.0 drops it");
         assert_eq!(
             f[0].message,

@@ -218,7 +218,11 @@ pub(super) struct Spec {
 
 impl Spec {
     /// The Go type `go`, with attributes and blocks only.
-    pub(super) const fn of(go: &'static str, attrs: &'static [Attr], blocks: &'static [Sub]) -> Spec {
+    pub(super) const fn of(
+        go: &'static str,
+        attrs: &'static [Attr],
+        blocks: &'static [Sub],
+    ) -> Spec {
         Spec {
             go,
             attrs,

@@ -49,8 +49,11 @@ pub(super) static TASK: Spec = Spec {
     writes: &["Identity"],
 };
 
-pub(super) static LIFECYCLE: Spec =
-    Spec::of("TaskLifecycle", &[required("hook", Ty::Str), at("sidecar", Ty::Bool)], &[]);
+pub(super) static LIFECYCLE: Spec = Spec::of(
+    "TaskLifecycle",
+    &[required("hook", Ty::Str), at("sidecar", Ty::Bool)],
+    &[],
+);
 
 pub(super) static RESOURCES: Spec = Spec {
     go: "Resources",
@@ -86,7 +89,11 @@ pub(super) static DEVICE: Spec = Spec::of(
     ],
 );
 
-pub(super) static NUMA: Spec = Spec::of("NUMAResource", &[at("affinity", Ty::Str), at("devices", Ty::Strs)], &[]);
+pub(super) static NUMA: Spec = Spec::of(
+    "NUMAResource",
+    &[at("affinity", Ty::Str), at("devices", Ty::Strs)],
+    &[],
+);
 
 pub(super) static LOGS: Spec = Spec::of(
     "LogConfig",
@@ -163,7 +170,11 @@ pub(super) static TEMPLATE: Spec = Spec::of(
     ],
 );
 
-pub(super) static WAIT: Spec = Spec::of("WaitConfig", &[required("min", Ty::Dur), required("max", Ty::Dur)], &[]);
+pub(super) static WAIT: Spec = Spec::of(
+    "WaitConfig",
+    &[required("min", Ty::Dur), required("max", Ty::Dur)],
+    &[],
+);
 
 pub(super) static CHANGE_SCRIPT: Spec = Spec::of(
     "ChangeScript",
@@ -177,7 +188,8 @@ pub(super) static CHANGE_SCRIPT: Spec = Spec::of(
     &[],
 );
 
-pub(super) static DISPATCH_PAYLOAD: Spec = Spec::of("DispatchPayloadConfig", &[at("file", Ty::Str)], &[]);
+pub(super) static DISPATCH_PAYLOAD: Spec =
+    Spec::of("DispatchPayloadConfig", &[at("file", Ty::Str)], &[]);
 
 pub(super) static VOLUME_MOUNT: Spec = Spec::of(
     "VolumeMount",
