@@ -295,3 +295,67 @@ pub fn read_input(path: &Path, stdin_name: Option<&str>) -> std::io::Result<(Str
         Ok((path.display().to_string(), std::fs::read_to_string(path)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{test_without_command, type_mismatch, value_out_of_range};
+
+    fn load_str(src: &str) -> (Option<Loaded>, Vec<Finding>) {
+        let mut sources = Sources::default();
+        let file = sources.add("build.hcl", src);
+        load(&mut sources, file, &VarInputs::default())
+    }
+
+    const PIPELINE: &str = r#"pipeline "app" {
+  nomad {
+    priority = 0
+  }
+  image {
+    repository = "registry.example.com/acme/app"
+  }
+  build {
+    timeout = "forever"
+  }
+  test "unit" {
+    command = "make test"
+  }
+}
+"#;
+
+    #[test]
+    fn after_a_value_error_the_model_is_built_without_the_value() {
+        let (loaded, findings) = load_str(PIPELINE);
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, [value_out_of_range::RULE.id, type_mismatch::RULE.id]);
+        let loaded = loaded.expect("the model is still built");
+        assert!(loaded.has_errors());
+        let (_, p) = loaded.pipeline();
+        assert_eq!(p.nomad.priority, None);
+        assert_eq!(p.build.timeout.as_deref(), Some("forever"));
+        // The check stage's word on the test left without its command is masked; its word on
+        // the timeout is not.
+        let checked = crate::rules::check(&loaded);
+        let masked: Vec<(&str, bool)> = checked.iter().map(|f| (f.rule, loaded.masks(f))).collect();
+        assert!(
+            masked.contains(&(test_without_command::RULE.id, true)),
+            "{masked:?}"
+        );
+        assert!(masked.contains(&("invalid-duration", false)), "{masked:?}");
+    }
+
+    #[test]
+    fn without_a_required_value_there_is_no_model() {
+        let (loaded, findings) =
+            load_str("pipeline \"app\" {\n  image {\n    repository = 1\n  }\n  build {}\n}\n");
+        assert!(loaded.is_none());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(load_str("variable \"x\" {}\n").0.is_none());
+        let fixed = PIPELINE
+            .replace("priority = 0", "priority = 5")
+            .replace("\"make test\"", "[\"make\", \"test\"]");
+        let (loaded, findings) = load_str(&fixed);
+        assert!(!loaded.expect("loaded").has_errors());
+        assert_eq!(findings, []);
+    }
+}
