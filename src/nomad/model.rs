@@ -569,7 +569,9 @@ pub struct WorkloadIdentity {
     pub extra_claims: Vec<String>,
 }
 
-/// Go `api.Resources` (`api/resources.go`), without networks and the deprecated `IOPS`.
+/// Go `api.Resources` (`api/resources.go`), without networks, the deprecated `IOPS` and
+/// `DiskMB`, which Nomad's HTTP agent never copies from a task (`ApiResourcesToStructs`): the
+/// disk is the group's `EphemeralDisk`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Resources {
@@ -585,9 +587,6 @@ pub struct Resources {
     /// HCL `memory_max`, in MB.
     #[serde(rename = "MemoryMaxMB", skip_serializing_if = "Option::is_none")]
     pub memory_max_mb: Option<i64>,
-    /// HCL `disk`, in MB (must be 0 at task level).
-    #[serde(rename = "DiskMB", skip_serializing_if = "Option::is_none")]
-    pub disk_mb: Option<i64>,
     /// HCL `device "<name>"` blocks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<RequestedDevice>,

@@ -21,7 +21,8 @@
 //!   `task` directly inside `job` becomes a group of its own.
 //!
 //! Where Nomad would accept something but drop or change it silently, this decoder refuses it:
-//! `vault { policies }` (ignored since Nomad 1.10), the constraint shorthands `is_set`,
+//! `vault { policies }` (ignored since Nomad 1.10), a task's `resources { disk }` (never
+//! copied into the job by Nomad's agent), the constraint shorthands `is_set`,
 //! `is_not_set`, `set_contains_any` and `set_contains_all` (accepted and ignored by jobspec2),
 //! and `${...}` interpolations that Nomad would evaluate (functions, operators, `var.`/`local.`).
 //! A job-level `stop`, which would register the job stopped, is refused as

@@ -403,6 +403,14 @@ mod tests {
             "policies",
             "the refusal above is the one of `Vault.Policies`"
         );
+        // Every release drops a task's `disk`.
+        let src = job("", "      resources {\n        disk = 100\n      }\n");
+        for target in KNOWN {
+            assert_eq!(
+                rules_at(&src, target),
+                [(template_ignored_field::RULE.id, "disk".to_owned())]
+            );
+        }
         // A lifecycle without `hook` is refused everywhere: 1.10.4 and later fail to parse it,
         // older releases drop it.
         let src = job("", "      lifecycle {\n        sidecar = true\n      }\n");

@@ -62,7 +62,6 @@ pub(super) static RESOURCES: Spec = Spec {
         at("cores", INT),
         at("memory", INT).json("MemoryMB"),
         at("memory_max", INT).json("MemoryMaxMB"),
-        at("disk", INT).json("DiskMB"),
         at("secrets", INT).json("SecretsMB"),
     ],
     blocks: &[
@@ -74,6 +73,13 @@ pub(super) static RESOURCES: Spec = Spec {
         (
             "iops",
             Refusal::Unsupported("deprecated and ignored by Nomad"),
+        ),
+        (
+            "disk",
+            Refusal::Ignored(
+                "Nomad's agent never copies a task's `disk` into the job; size the group's \
+                 `ephemeral_disk` instead",
+            ),
         ),
     ],
     finish: None,
