@@ -107,7 +107,8 @@ pub struct VarArgs {
     pub var_files: Vec<PathBuf>,
 }
 
-/// What every command that compiles jobs takes besides the file: run id, variables, templates.
+/// What every command that compiles jobs takes besides the file: run id, variables, templates,
+/// the target Nomad release.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CompileArgs {
     /// Run id (default: the short commit id of the repository containing the file).
@@ -118,6 +119,17 @@ pub struct CompileArgs {
     /// Directory whose `*.j2` files replace the embedded templates of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// The Nomad release the jobs are compiled for, shared by every command that compiles.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// The oldest Nomad release the jobs must run on, `X.Y` or `X.Y.Z` (default: the file's
+    /// `nomad { version }`, else 1.9.0).
+    #[arg(long = "nomad-version", value_name = "X.Y[.Z]")]
+    pub nomad_version: Option<String>,
 }
 
 /// `validate`.
@@ -137,6 +149,8 @@ pub struct ValidateArgs {
     pub format: ReportFormat,
     #[command(flatten)]
     pub vars: VarArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// `--deny`.

@@ -13,12 +13,14 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Registry;
 use crate::diag::{CommandLine, FileId, Finding, Sources};
+use crate::hcl::eval::child;
+use crate::load::Loaded;
 use crate::load::{self, VarInputs};
 use crate::phase::Phase;
 use crate::plan::{self, GitInfo, PlanOptions};
 use crate::render::{Rendered, Renderer, Templates};
 use crate::rules;
-use crate::target::NomadVersion;
+use crate::target::{NomadVersion, MINIMUM};
 
 /// What a compile needs besides the file.
 #[derive(Debug, Clone, Default)]
@@ -34,8 +36,11 @@ pub struct CompileOptions {
     /// How the command is called (`nomad-build render`), shown when no run id can be found and
     /// the invocation is unknown.
     pub command: &'static str,
-    /// The Nomad release the jobs must run on (the oldest one; [`crate::target::DEFAULT`]).
+    /// The Nomad release to compile for when neither `--nomad-version` ([`Self::nomad_version`])
+    /// nor the file's `nomad { version }` names one ([`crate::target::DEFAULT`]).
     pub target: NomadVersion,
+    /// `--nomad-version` as given: the target, winning over the file's `nomad { version }`.
+    pub nomad_version: Option<String>,
 }
 
 /// The result of compiling one file: every rendered phase when there is no error.
@@ -47,6 +52,8 @@ pub struct Compiled {
     pub phases: Vec<Rendered>,
     /// The pipeline's `registry` blocks, by host.
     pub registries: IndexMap<String, Registry>,
+    /// The Nomad release the jobs were compiled for.
+    pub target: NomadVersion,
 }
 
 impl Compiled {
@@ -105,11 +112,26 @@ pub fn compile(
     opts: &CompileOptions,
     renderer: &Renderer<'_>,
 ) -> (Option<Compiled>, Vec<Finding>) {
+    let flag = opts
+        .nomad_version
+        .as_deref()
+        .map(|text| check_flag_version(sources, text));
     let (loaded, mut findings) = load::load(sources, file, &opts.vars);
+    if let Some(Err(f)) = &flag {
+        findings.push((**f).clone());
+    }
     let Some(loaded) = loaded else {
         return (None, findings);
     };
-    findings.extend(rules::check(&loaded));
+    // After a loader error, what the check stage says about a value the loader left out is
+    // not news.
+    findings.extend(
+        rules::check(&loaded)
+            .into_iter()
+            .filter(|f| !loaded.masks(f)),
+    );
+    let flag = flag.and_then(Result::ok);
+    let target = resolve_target(&loaded, flag, opts.target, &mut findings);
     rules::suppress::apply(sources, file, &mut findings);
     if findings.iter().any(Finding::is_error) {
         return (None, findings);
@@ -169,7 +191,7 @@ pub fn compile(
         run_id,
         source_sha256,
         git,
-        target: opts.target,
+        target,
     };
     let ctxs = match plan::plan(&loaded, &popts) {
         Ok(c) => c,
@@ -180,7 +202,7 @@ pub fn compile(
     };
     let mut phases = Vec::new();
     for ctx in &ctxs {
-        match renderer.render_phase(ctx, sources) {
+        match renderer.render_phase_for(ctx, target, sources) {
             Ok(r) => phases.push(r),
             Err(mut f) => findings.append(&mut f),
         }
@@ -193,8 +215,143 @@ pub fn compile(
         pipeline: pipeline.to_owned(),
         phases,
         registries: p.registry.clone(),
+        target,
     };
     (Some(compiled), findings)
+}
+
+/// Where a target came from, for its diagnostics.
+enum Origin {
+    /// `--nomad-version`.
+    Flag,
+    /// `nomad { version }` in build.hcl.
+    File,
+}
+
+impl Origin {
+    /// How to write `version` where this target came from.
+    fn written(&self, version: &str) -> String {
+        match self {
+            Origin::Flag => format!("`--nomad-version {version}`"),
+            Origin::File => format!("`version = \"{version}\"`"),
+        }
+    }
+}
+
+/// A target as written (`text`, at `span` in `file`): the release, or the finding that says
+/// why it is not one nomad-build can compile for.
+fn parse_target(
+    text: &str,
+    file: FileId,
+    span: std::ops::Range<usize>,
+    origin: &Origin,
+) -> Result<NomadVersion, Box<Finding>> {
+    let rule = &rules::invalid_nomad_version::RULE;
+    let v = text.parse::<NomadVersion>().map_err(|e| {
+        Box::new(
+            rule.finding(
+                file,
+                span.clone(),
+                format!("`{text}` is not a Nomad version"),
+            )
+            .label(e.why)
+            .help(format!(
+                "name the oldest Nomad release the jobs must run on, for example {}",
+                origin.written("1.10")
+            )),
+        )
+    })?;
+    if !v.is_supported() {
+        let f = rule
+            .finding(
+                file,
+                span,
+                format!(
+                    "nomad-build cannot compile for Nomad {v}: the oldest release it supports \
+                     is {MINIMUM}"
+                ),
+            )
+            .label(format!("older than {MINIMUM}"))
+            .help(format!(
+                "target Nomad {MINIMUM} or later ({}); the jobs then need a cluster and a \
+                 `nomad` CLI of that release or newer",
+                origin.written("1.9")
+            ));
+        return Err(Box::new(f));
+    }
+    Ok(v)
+}
+
+/// The warning for a target newer than every release nomad-build knows.
+fn newer_than_known(v: NomadVersion, file: FileId, span: std::ops::Range<usize>) -> Finding {
+    let newest = NomadVersion::newest_known();
+    rules::unknown_nomad_version::RULE
+        .finding(
+            file,
+            span,
+            format!(
+                "Nomad {v} is newer than every release nomad-build knows; compiling for {newest}"
+            ),
+        )
+        .label(format!("the newest known release is {newest}"))
+        .help(format!(
+            "the jobs use only what Nomad {newest} has; a newer nomad-build may know what {v} adds"
+        ))
+}
+
+/// `--nomad-version TEXT`, checked where it is on the command line.
+fn check_flag_version(
+    sources: &mut Sources,
+    text: &str,
+) -> Result<(NomadVersion, Option<Finding>), Box<Finding>> {
+    let (cmd, span) = sources.flag_span("--nomad-version", text);
+    let v = parse_target(text, cmd, span.clone(), &Origin::Flag)?;
+    let warning = v
+        .is_newer_than_known()
+        .then(|| newer_than_known(v, cmd, span));
+    Ok((v, warning))
+}
+
+/// The release the jobs are compiled for: `--nomad-version` (already checked: `flag`), else
+/// the file's `nomad { version }`, else `fallback`; a release newer than every known one
+/// compiles for the newest known. The file's `version` is checked even when the flag wins.
+/// Findings go to `findings`; after an error the target does not matter (nothing is planned).
+fn resolve_target(
+    loaded: &Loaded,
+    flag: Option<(NomadVersion, Option<Finding>)>,
+    fallback: NomadVersion,
+    findings: &mut Vec<Finding>,
+) -> NomadVersion {
+    let (name, p) = loaded.pipeline();
+    let from_file = p.nomad.version.as_deref().map(|text| {
+        let ptr = format!("{}/nomad/version", child("/pipeline", name));
+        let span = loaded.span(&ptr);
+        (
+            parse_target(text, loaded.file, span.clone(), &Origin::File),
+            span,
+        )
+    });
+    let mut file_target = None;
+    if let Some((result, span)) = from_file {
+        match result {
+            Ok(v) => file_target = Some((v, span)),
+            Err(f) => findings.push(*f),
+        }
+    }
+    let target = match (flag, file_target) {
+        (Some((v, warning)), _) => {
+            findings.extend(warning);
+            v
+        }
+        (None, Some((v, span))) => {
+            if v.is_newer_than_known() {
+                findings.push(newer_than_known(v, loaded.file, span));
+            }
+            v
+        }
+        (None, None) => fallback,
+    };
+    target.for_output()
 }
 
 /// Whether `id` is a valid run id: `[a-z0-9][a-z0-9_.-]{0,40}`.

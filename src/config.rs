@@ -79,6 +79,10 @@ pub struct Pipeline {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Nomad {
+    /// The oldest Nomad release the jobs must run on: servers, clients and the `nomad` CLI that
+    /// parses the HCL jobspec. `X.Y` (meaning `X.Y.0`) or `X.Y.Z`, at least `1.9`. Default
+    /// `1.9.0`, which every supported release accepts. `--nomad-version` overrides it.
+    pub version: Option<String>,
     /// Nomad region. Default `global`.
     pub region: Option<String>,
     /// Nomad namespace (`[a-zA-Z0-9-]{1,128}`). Default `default`.

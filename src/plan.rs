@@ -664,6 +664,10 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
                 "nomad-build.version".to_owned(),
                 env!("CARGO_PKG_VERSION").to_owned(),
             ),
+            (
+                "nomad-build.nomad-version".to_owned(),
+                opts.target.to_string(),
+            ),
         ];
         meta.extend(
             n.meta

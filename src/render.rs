@@ -26,6 +26,7 @@ use crate::nomad::jobspec;
 use crate::nomad::model::JobRegisterRequest;
 use crate::phase::{Phase, PlannedTask, Role};
 use crate::plan::PhaseCtx;
+use crate::target::NomadVersion;
 
 /// The templates compiled into the binary, by file name.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -198,14 +199,25 @@ impl<'t> Renderer<'t> {
         }
     }
 
-    /// Renders and decodes one phase. Template errors point into the template; decode
-    /// errors into the rendered text (both are added to `sources`).
+    /// Renders and decodes one phase for the newest Nomad release the tool knows. Template
+    /// errors point into the template; decode errors into the rendered text (both are added
+    /// to `sources`).
     pub fn render_phase(
         &self,
         ctx: &PhaseCtx,
         sources: &mut Sources,
     ) -> Result<Rendered, Vec<Finding>> {
-        render_phase(self.templates, &self.env, ctx, sources)
+        self.render_phase_for(ctx, NomadVersion::newest_known(), sources)
+    }
+
+    /// Renders and decodes one phase; the decoder refuses what Nomad `target` lacks.
+    pub fn render_phase_for(
+        &self,
+        ctx: &PhaseCtx,
+        target: NomadVersion,
+        sources: &mut Sources,
+    ) -> Result<Rendered, Vec<Finding>> {
+        render_phase(self.templates, &self.env, ctx, target, sources)
     }
 }
 
@@ -213,6 +225,7 @@ fn render_phase(
     templates: &Templates,
     env: &Environment<'_>,
     ctx: &PhaseCtx,
+    target: NomadVersion,
     sources: &mut Sources,
 ) -> Result<Rendered, Vec<Finding>> {
     let name = ctx.phase.template();
@@ -226,7 +239,7 @@ fn render_phase(
         ctx.pipeline, ctx.phase, templates.origins[name]
     );
     let file = sources.add(rendered_name, hcl.clone());
-    let job = jobspec::decode(&hcl, file)?;
+    let job = jobspec::decode_for(&hcl, file, target)?;
     // Rules over the job as Nomad will see it (a template override may add what ours never do).
     let problems = crate::rules::check_rendered(ctx.phase, &job.job, file, &hcl);
     if !problems.is_empty() {

@@ -61,6 +61,23 @@ impl NomadVersion {
     pub fn schema_file(self) -> Option<String> {
         self.is_known().then(|| format!("job-v{self}.schema.json"))
     }
+
+    /// Whether nomad-build can compile for this release (1.9.0 and later).
+    pub fn is_supported(self) -> bool {
+        self >= MINIMUM
+    }
+
+    /// Whether this release is newer than every release the tool knows: its jobs are compiled
+    /// for [`NomadVersion::newest_known`] instead.
+    pub fn is_newer_than_known(self) -> bool {
+        self > NomadVersion::newest_known()
+    }
+
+    /// The release the output is made for: this one, or the newest known release when this
+    /// one is newer ([`NomadVersion::is_newer_than_known`]).
+    pub fn for_output(self) -> NomadVersion {
+        self.min(NomadVersion::newest_known())
+    }
 }
 
 impl Default for NomadVersion {
@@ -204,5 +221,13 @@ mod tests {
         assert!(!v("1.10.5").rejects_task_named_alloc() && v("1.11.0").rejects_task_named_alloc());
         assert!(!v("1.10.3").requires_lifecycle_hook() && v("1.10.4").requires_lifecycle_hook());
         assert!(!DEFAULT.has_max_run_duration());
+    }
+
+    #[test]
+    fn support_and_output_follow_minimum_and_known() {
+        assert!(!v("1.8.9").is_supported() && v("1.9.0").is_supported());
+        assert!(!v("2.0.5").is_newer_than_known() && v("2.0.6").is_newer_than_known());
+        assert_eq!(v("3.1").for_output(), v("2.0.5"));
+        assert_eq!(v("1.10").for_output(), v("1.10.0"));
     }
 }

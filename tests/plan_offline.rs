@@ -341,6 +341,21 @@ fn selected_phases_only() {
 
 #[test]
 fn a_docker_driver_that_refuses_what_nomad_places() {
+    // The embedded build template without its privileged constraint, as an override that
+    // forgot it would be.
+    let build = std::fs::read_to_string(common::root().join("templates/build.nomad.hcl.j2"))
+        .expect("template");
+    let constraint = "{% if build.privileged %}\n\n    constraint {\n      attribute = {= \"${attr.driver.docker.privileged.enabled}\" | hcl =}\n      operator  = \"=\"\n      value     = \"true\"\n    }\n{% endif %}\n";
+    assert!(
+        build.contains(constraint),
+        "the build template's constraint moved"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("build.nomad.hcl.j2"),
+        build.replacen(constraint, "", 1),
+    )
+    .expect("write");
     let (code, shown) = plan_with(
         FULL,
         "no-privileged.json",
@@ -348,7 +363,7 @@ fn a_docker_driver_that_refuses_what_nomad_places() {
             "--phase",
             "build",
             "--templates",
-            "tests/data/nodes/templates-unconstrained",
+            dir.path().to_str().expect("utf-8"),
         ],
     );
     assert_eq!(code, 1, "{shown}");

@@ -131,6 +131,7 @@ fn compile_command(
         vars: var_inputs(&args.vars),
         run_id: args.run_id.clone(),
         command,
+        nomad_version: args.target.nomad_version.clone(),
         ..Default::default()
     };
     let id = match load::read_input(file, stdin_name) {

@@ -21,6 +21,7 @@ pub(super) fn run(a: &ValidateArgs, color: Color) -> u8 {
         fallback_run_id: Some("validate".to_owned()),
         command_line: Some(command_line()),
         command: "nomad-build validate",
+        nomad_version: a.target.nomad_version.clone(),
         ..Default::default()
     };
     let results = compile::validate_files(&files, a.stdin_filename.as_deref(), &opts);

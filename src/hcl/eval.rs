@@ -70,6 +70,11 @@ impl Spans {
     pub(crate) fn get(&self, pointer: &str) -> Option<&Entry> {
         self.map.get(pointer)
     }
+
+    /// Every recorded entry, in no particular order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.map.values()
+    }
 }
 
 /// Appends a JSON-pointer token (escaping `~` and `/`).

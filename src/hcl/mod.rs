@@ -2,12 +2,14 @@
 //! and the decoder of rendered jobspecs ([`crate::nomad::jobspec`]).
 //!
 //! - where things are: spans of attributes, blocks and labels ([`span`]), of block headers
-//!   ([`header_span`]) and of syntax errors ([`error_span`]);
+//!   ([`header_span`]) and of syntax errors ([`syntax`]: an unclosed delimiter at its opening,
+//!   found by `delims.rs`, else where hcl-edit stopped);
 //! - how values are named in messages ([`describe`], [`describe_type`]);
 //! - expression evaluation ([`eval`]);
 //! - walking a body against the layout of its place, with the structural checks both
 //!   decoders make, each reported through the rule the decoder passes in ([`walk`]).
 
+mod delims;
 pub mod eval;
 mod walk;
 
@@ -54,6 +56,47 @@ pub(crate) fn error_span(src: &str, e: &hcl_edit::parser::Error) -> Range<usize>
     let at = error_offset(src, e);
     let end = src[at..].chars().next().map_or(at, |c| at + c.len_utf8());
     at..end
+}
+
+/// A syntax error, ready to become a finding: an unclosed delimiter at its opening (from
+/// `delims.rs`), else hcl-edit's error where it stopped.
+#[derive(Debug, Clone)]
+pub(crate) struct Syntax {
+    /// The primary place.
+    pub(crate) span: Range<usize>,
+    /// What is wrong (lowercase, one line).
+    pub(crate) message: String,
+    /// The label on the primary place.
+    pub(crate) label: String,
+    /// Other places.
+    pub(crate) also: Vec<(Range<usize>, String)>,
+    /// How to fix it, when the scan knows.
+    pub(crate) help: Option<String>,
+}
+
+/// The syntax error of `src`, which hcl-edit refused with `e`.
+pub(crate) fn syntax(src: &str, e: &hcl_edit::parser::Error) -> Syntax {
+    if let Some(u) = delims::unclosed(src) {
+        return Syntax {
+            span: u.open.clone(),
+            message: u.message(),
+            label: u.label(),
+            also: u.secondary(src),
+            help: Some(u.help(src)),
+        };
+    }
+    Syntax {
+        span: error_span(src, e),
+        message: e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("syntax error")
+            .to_owned(),
+        label: "here".to_owned(),
+        also: Vec::new(),
+        help: None,
+    }
 }
 
 /// The JSON Schema type of a value: `null`, `boolean`, `number`, `string`, `array` or

@@ -46,7 +46,7 @@ impl VarInputs {
     }
 }
 
-/// A loaded, structurally valid file.
+/// A loaded file: its model, the spans of its values, its variables.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// The file's id in [`Sources`].
@@ -57,9 +57,71 @@ pub struct Loaded {
     pub(crate) spans: Spans,
     /// Resolved variable values.
     pub vars: IndexMap<String, Option<Value>>,
+    /// Whether loading found errors: the model then lacks the values that were wrong, and is
+    /// good for the check stage only (see [`Loaded::has_errors`]).
+    failed: bool,
+    /// Where the loader's errors are: the attributes they are in and the headers of the
+    /// blocks around them ([`Loaded::masks`]).
+    damaged: Damage,
+}
+
+/// The places a loader error makes unreliable for the check stage.
+#[derive(Debug, Clone, Default)]
+struct Damage {
+    /// Whole attributes (name to end of value) holding an error.
+    attributes: Vec<Range<usize>>,
+    /// Headers of the innermost blocks holding an error.
+    headers: Vec<Range<usize>>,
+}
+
+impl Damage {
+    /// The places around each error of `findings` (in `file`), from the recorded spans.
+    fn of(findings: &[Finding], file: FileId, spans: &Spans) -> Damage {
+        let mut d = Damage::default();
+        for f in findings.iter().filter(|f| f.is_error() && f.file == file) {
+            let at = &f.primary.span;
+            let mut around: Vec<&crate::hcl::eval::Entry> = spans
+                .entries()
+                .filter(|e| e.key.start.min(e.value.start) <= at.start && at.end <= e.value.end)
+                .collect();
+            around.sort_by_key(|e| e.value.end - e.key.start.min(e.value.start));
+            for e in around {
+                // A block's recorded value is the whole block, which starts at its header.
+                if e.value.start == e.key.start {
+                    d.headers.push(e.key.clone());
+                    break;
+                }
+                d.attributes.push(e.key.start..e.value.end);
+            }
+        }
+        d
+    }
 }
 
 impl Loaded {
+    /// Whether loading found errors. The model is then built without the values that were
+    /// wrong (a value of the wrong type, out of range, not one of its choices, an unknown
+    /// name), so that the semantic rules can still report the rest of the file; nothing may be
+    /// planned from it.
+    pub fn has_errors(&self) -> bool {
+        self.failed
+    }
+
+    /// Whether a finding of the check stage may only be a consequence of a loader error: it
+    /// points into an attribute that holds one, or at the header of the innermost block around
+    /// one (`command = "make"`, of the wrong type and so left out, must not also be reported as
+    /// a test without a command).
+    pub fn masks(&self, f: &Finding) -> bool {
+        let at = &f.primary.span;
+        f.file == self.file
+            && (self.damaged.headers.contains(at)
+                || self
+                    .damaged
+                    .attributes
+                    .iter()
+                    .any(|a| a.start <= at.start && at.end <= a.end))
+    }
+
     /// The pipeline's name and body (a loaded file has exactly one).
     pub fn pipeline(&self) -> (&str, &crate::config::Pipeline) {
         let (name, p) = self
@@ -91,8 +153,9 @@ pub(crate) fn schema() -> &'static Value {
     })
 }
 
-/// Loads `text` (already added to `sources` as `file`). Returns the model when there is no
-/// error, and every finding either way.
+/// Loads `text` (already added to `sources` as `file`). Returns every finding, and the model
+/// whenever one can be built: after an error without the values that were wrong
+/// ([`Loaded::has_errors`]).
 pub fn load(
     sources: &mut Sources,
     file: FileId,
@@ -101,25 +164,7 @@ pub fn load(
     let text = sources.get(file).text.clone();
     let body = match hcl_edit::parser::parse_body(&text) {
         Ok(b) => b,
-        Err(e) => {
-            let message = e
-                .message()
-                .lines()
-                .next()
-                .unwrap_or("syntax error")
-                .to_owned();
-            return (
-                None,
-                vec![syntax_error::RULE
-                    .finding(
-                        file,
-                        hcl::error_span(&text, &e),
-                        format!("syntax error: {message}"),
-                    )
-                    .label("here")
-                    .help("see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md")],
-            );
-        }
+        Err(e) => return (None, vec![syntax_finding(file, &text, &e)]),
     };
     let mut findings = Vec::new();
 
@@ -181,7 +226,12 @@ pub fn load(
     findings.append(&mut conv.ev.findings);
     let spans = conv.ev.spans;
 
-    if findings.iter().any(Finding::is_error) {
+    // After an error the model is still built when it can be, without the values that were
+    // wrong, so that the check stage reports its problems in the same run (a `priority = 0`
+    // must not hide a `timeout = "forever"`); `compile` stops before planning.
+    let failed = findings.iter().any(Finding::is_error);
+    let damaged = Damage::of(&findings, file, &spans);
+    if pipeline_map.is_empty() {
         return (None, findings);
     }
     let mut variable = Map::new();
@@ -196,9 +246,13 @@ pub fn load(
                 config,
                 spans,
                 vars,
+                failed,
+                damaged,
             }),
             findings,
         ),
+        // Something required was wrong, and that is reported already.
+        Err(_) if failed => (None, findings),
         Err(e) => {
             findings.push(invalid_value::RULE.finding(
                 file,
@@ -208,6 +262,22 @@ pub fn load(
             (None, findings)
         }
     }
+}
+
+/// The `syntax-error` of `text` (file `file`), which hcl-edit refused with `e`: an unclosed
+/// delimiter at its opening, any other error where the parser stopped.
+pub(crate) fn syntax_finding(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Finding {
+    let s = hcl::syntax(text, e);
+    let mut f = syntax_error::RULE
+        .finding(file, s.span, format!("syntax error: {}", s.message))
+        .label(s.label)
+        .help(s.help.unwrap_or_else(|| {
+            "see https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md".to_owned()
+        }));
+    for (span, text) in s.also {
+        f = f.also(span, text);
+    }
+    f
 }
 
 /// The label of a block the walker has checked to have one.
@@ -223,5 +293,69 @@ pub fn read_input(path: &Path, stdin_name: Option<&str>) -> std::io::Result<(Str
         Ok((stdin_name.unwrap_or("<stdin>").to_owned(), text))
     } else {
         Ok((path.display().to_string(), std::fs::read_to_string(path)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{test_without_command, type_mismatch, value_out_of_range};
+
+    fn load_str(src: &str) -> (Option<Loaded>, Vec<Finding>) {
+        let mut sources = Sources::default();
+        let file = sources.add("build.hcl", src);
+        load(&mut sources, file, &VarInputs::default())
+    }
+
+    const PIPELINE: &str = r#"pipeline "app" {
+  nomad {
+    priority = 0
+  }
+  image {
+    repository = "registry.example.com/acme/app"
+  }
+  build {
+    timeout = "forever"
+  }
+  test "unit" {
+    command = "make test"
+  }
+}
+"#;
+
+    #[test]
+    fn after_a_value_error_the_model_is_built_without_the_value() {
+        let (loaded, findings) = load_str(PIPELINE);
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, [value_out_of_range::RULE.id, type_mismatch::RULE.id]);
+        let loaded = loaded.expect("the model is still built");
+        assert!(loaded.has_errors());
+        let (_, p) = loaded.pipeline();
+        assert_eq!(p.nomad.priority, None);
+        assert_eq!(p.build.timeout.as_deref(), Some("forever"));
+        // The check stage's word on the test left without its command is masked; its word on
+        // the timeout is not.
+        let checked = crate::rules::check(&loaded);
+        let masked: Vec<(&str, bool)> = checked.iter().map(|f| (f.rule, loaded.masks(f))).collect();
+        assert!(
+            masked.contains(&(test_without_command::RULE.id, true)),
+            "{masked:?}"
+        );
+        assert!(masked.contains(&("invalid-duration", false)), "{masked:?}");
+    }
+
+    #[test]
+    fn without_a_required_value_there_is_no_model() {
+        let (loaded, findings) =
+            load_str("pipeline \"app\" {\n  image {\n    repository = 1\n  }\n  build {}\n}\n");
+        assert!(loaded.is_none());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(load_str("variable \"x\" {}\n").0.is_none());
+        let fixed = PIPELINE
+            .replace("priority = 0", "priority = 5")
+            .replace("\"make test\"", "[\"make\", \"test\"]");
+        let (loaded, findings) = load_str(&fixed);
+        assert!(!loaded.expect("loaded").has_errors());
+        assert_eq!(findings, []);
     }
 }

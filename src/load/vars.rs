@@ -11,10 +11,10 @@ use super::VarInputs;
 use crate::config::VarType;
 use crate::diag::{closest, FileId, Finding, Sources};
 use crate::hcl::eval::{child, Evaluator, Scope};
-use crate::hcl::{self, span};
+use crate::hcl::span;
 use crate::rules::{
-    invalid_var_flag, missing_variable_value, syntax_error, type_mismatch, undeclared_variable,
-    unknown_block, var_file_unreadable,
+    invalid_var_flag, missing_variable_value, type_mismatch, undeclared_variable, unknown_block,
+    var_file_unreadable,
 };
 
 /// Resolves each declared variable's value: `--var`, then `--var-file`, then
@@ -73,12 +73,7 @@ pub(super) fn resolve_vars(
         let body = match hcl_edit::parser::parse_body(&text) {
             Ok(b) => b,
             Err(e) => {
-                let at = hcl::error_offset(&text, &e);
-                findings.push(
-                    syntax_error::RULE
-                        .finding(id, at..at, format!("syntax error: {}", e.message()))
-                        .label("here"),
-                );
+                findings.push(super::syntax_finding(id, &text, &e));
                 continue;
             }
         };

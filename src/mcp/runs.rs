@@ -747,6 +747,7 @@ pub(crate) mod tests {
                 pipeline: "app".to_owned(),
                 phases: Vec::new(),
                 registries: Default::default(),
+                target: crate::target::DEFAULT,
             },
             phases: phases.to_vec(),
         }

@@ -20,10 +20,112 @@
 //! Optional fields are `Option`s and lists and maps are skipped when empty, so no `null` is ever
 //! written. Durations (Go `time.Duration`) are integer nanoseconds ([`Nanoseconds`]). Maps keep
 //! insertion order. Driver `Config` keys are the driver's own snake_case keys, passed through.
+//!
+//! Not every supported Nomad release has every field: [`FIELD_RELEASES`] lists, for each field
+//! the model can emit that is not in (or not honoured by) every release from 1.9.0 on, the
+//! first release that has (or honours) it, from `schemas/nomad/CHANGES.md`. The jobspec decoder
+//! refuses such a field when the target release lacks it, and a test checks every field the
+//! decoder can emit against the strict schema of every known release.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::target::NomadVersion;
+
+/// From which release on a field is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// The field is in the job API from this release: an older release's HCL parser refuses
+    /// it ("Unsupported argument") and its HTTP agent drops it from the API JSON silently.
+    Added(NomadVersion),
+    /// Every supported release has the field, but only this release and later act on it:
+    /// older ones accept it and drop it silently.
+    Honoured(NomadVersion),
+}
+
+impl Since {
+    /// The release.
+    pub fn version(self) -> NomadVersion {
+        match self {
+            Since::Added(v) | Since::Honoured(v) => v,
+        }
+    }
+
+    /// Whether a job for `target` may carry the field.
+    pub fn available_in(self, target: NomadVersion) -> bool {
+        target >= self.version()
+    }
+}
+
+/// The fields of this model that not every release from 1.9.0 on has or honours: (Go type, Go
+/// field name, since when), from `schemas/nomad/CHANGES.md` (which cites `api/*.go` and
+/// `command/agent/job_endpoint.go` at each tag). Every other field is in every supported
+/// release.
+pub const FIELD_RELEASES: &[(&str, &str, Since)] = &[
+    // `api/tasks.go:867@v1.9.2`.
+    (
+        "TaskArtifact",
+        "Chown",
+        Since::Added(NomadVersion::new(1, 9, 2)),
+    ),
+    // `api/tasks.go:458@v1.10.0`.
+    (
+        "VolumeRequest",
+        "Sticky",
+        Since::Added(NomadVersion::new(1, 10, 0)),
+    ),
+    // `api/tasks.go:951@v1.10.2`.
+    (
+        "Template",
+        "Once",
+        Since::Added(NomadVersion::new(1, 10, 2)),
+    ),
+    // Copied to the server struct from 1.11.1 (`command/agent/job_endpoint.go:1642@v1.11.3`).
+    (
+        "NUMAResource",
+        "Devices",
+        Since::Honoured(NomadVersion::new(1, 11, 1)),
+    ),
+    // `api/tasks.go:510@v2.0.3`.
+    (
+        "TaskGroup",
+        "MaxRunDuration",
+        Since::Added(NomadVersion::new(2, 0, 3)),
+    ),
+    // `api/tasks.go:1263@v2.0.3`.
+    (
+        "WorkloadIdentity",
+        "ExtraClaims",
+        Since::Added(NomadVersion::new(2, 0, 3)),
+    ),
+    // `api/tasks.go:924@v2.0.5`.
+    (
+        "ChangeScript",
+        "RunOnFirstRender",
+        Since::Added(NomadVersion::new(2, 0, 5)),
+    ),
+];
+
+/// Since when the field `field` of the Go type `go_type` is there; `None` when every
+/// supported release has it.
+pub fn field_since(go_type: &str, field: &str) -> Option<Since> {
+    FIELD_RELEASES
+        .iter()
+        .find(|(t, f, _)| *t == go_type && *f == field)
+        .map(|(_, _, s)| *s)
+}
+
+/// From this release on, `Vault.Policies` is ignored (the legacy token workflow is gone; the
+/// agent no longer copies the field, `command/agent/job_endpoint.go:1474@v1.9.7`). The model
+/// has no such field, and the decoder refuses `vault { policies }` on every target, since a job
+/// for an older release may run on a newer one.
+pub const VAULT_POLICIES_IGNORED_FROM: NomadVersion = NomadVersion::new(1, 10, 0);
+
+/// From this release on, the HCL parser requires `lifecycle { hook }` (`api/tasks.go:760@v1.10.4`);
+/// before, the API canonicalizer drops a lifecycle without a hook, and the task runs as a main
+/// task. The decoder requires `hook` on every target.
+pub const LIFECYCLE_HOOK_REQUIRED_FROM: NomadVersion = NomadVersion::new(1, 10, 4);
 
 /// A Go `time.Duration`: a signed count of nanoseconds.
 pub type Nanoseconds = i64;
@@ -467,7 +569,9 @@ pub struct WorkloadIdentity {
     pub extra_claims: Vec<String>,
 }
 
-/// Go `api.Resources` (`api/resources.go`), without networks and the deprecated `IOPS`.
+/// Go `api.Resources` (`api/resources.go`), without networks, the deprecated `IOPS` and
+/// `DiskMB`, which Nomad's HTTP agent never copies from a task (`ApiResourcesToStructs`): the
+/// disk is the group's `EphemeralDisk`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Resources {
@@ -483,9 +587,6 @@ pub struct Resources {
     /// HCL `memory_max`, in MB.
     #[serde(rename = "MemoryMaxMB", skip_serializing_if = "Option::is_none")]
     pub memory_max_mb: Option<i64>,
-    /// HCL `disk`, in MB (must be 0 at task level).
-    #[serde(rename = "DiskMB", skip_serializing_if = "Option::is_none")]
-    pub disk_mb: Option<i64>,
     /// HCL `device "<name>"` blocks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<RequestedDevice>,

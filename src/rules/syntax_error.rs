@@ -4,8 +4,12 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That `build.hcl` and each `--var-file` parse as HCL native syntax. Checked by the loader,
-    /// which parses with hcl-edit before anything else; it reports the first syntax error of a
-    /// file, where the parser stopped, and checks nothing else in that file.
+    /// which parses with hcl-edit before anything else; it reports one syntax error a file and
+    /// checks nothing else in that file. An unclosed `{`, `[`, `(`, `${`, string or heredoc is
+    /// reported at its opening, with where the file (or, for a string, the line) ended or what
+    /// closed first; when a closing `}` is indented less than the line it closes, the `{` it
+    /// closes is named as the likely culprit. Any other error is reported where the parser
+    /// stopped.
     ///
     /// ## Why it matters
     ///

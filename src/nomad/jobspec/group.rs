@@ -10,6 +10,7 @@ use super::schema::{
 use super::task::{TASK, VAULT};
 
 pub(super) static GROUP: Spec = Spec {
+    go: "TaskGroup",
     attrs: &[
         at("count", INT),
         at("shutdown_delay", Ty::Dur),
@@ -28,7 +29,7 @@ pub(super) static GROUP: Spec = Spec {
         sub("meta", Kind::StrMap { attr: true }),
         sub("consul", Kind::One(&CONSUL)),
         // Not a field of TaskGroup: copied into the tasks by `finish_group`.
-        sub("vault", Kind::One(&VAULT)),
+        sub("vault", Kind::One(&VAULT)).moved(),
     ],
     refused: &[
         ("update", Refusal::Unsupported(NOT_IN_BATCH)),
@@ -48,9 +49,11 @@ pub(super) static GROUP: Spec = Spec {
         ),
     ],
     finish: Some(finish_group),
+    writes: &[],
 };
 
 pub(super) static VOLUME: Spec = Spec::of(
+    "VolumeRequest",
     &[
         at("type", Ty::Str),
         at("source", Ty::Str),
@@ -64,6 +67,7 @@ pub(super) static VOLUME: Spec = Spec::of(
 );
 
 pub(super) static MOUNT_OPTIONS: Spec = Spec::of(
+    "CSIMountOptions",
     &[
         at("fs_type", Ty::Str).json("FSType"),
         at("mount_flags", Ty::Strs),
@@ -72,6 +76,7 @@ pub(super) static MOUNT_OPTIONS: Spec = Spec::of(
 );
 
 pub(super) static RESTART: Spec = Spec::of(
+    "RestartPolicy",
     &[
         at("interval", Ty::Dur),
         at("attempts", INT),
@@ -83,6 +88,7 @@ pub(super) static RESTART: Spec = Spec::of(
 );
 
 pub(super) static RESCHEDULE: Spec = Spec::of(
+    "ReschedulePolicy",
     &[
         at("attempts", INT),
         at("interval", Ty::Dur),
@@ -95,6 +101,7 @@ pub(super) static RESCHEDULE: Spec = Spec::of(
 );
 
 pub(super) static DISCONNECT: Spec = Spec::of(
+    "DisconnectStrategy",
     &[
         at("lost_after", Ty::Dur),
         at("stop_on_client_after", Ty::Dur),
@@ -105,6 +112,7 @@ pub(super) static DISCONNECT: Spec = Spec::of(
 );
 
 pub(super) static EPHEMERAL_DISK: Spec = Spec::of(
+    "EphemeralDisk",
     &[
         at("sticky", Ty::Bool),
         at("migrate", Ty::Bool),
@@ -114,6 +122,7 @@ pub(super) static EPHEMERAL_DISK: Spec = Spec::of(
 );
 
 pub(super) static CONSUL: Spec = Spec::of(
+    "Consul",
     &[
         at("namespace", Ty::Str),
         at("cluster", Ty::Str),

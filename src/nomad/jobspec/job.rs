@@ -9,6 +9,7 @@ use super::schema::{at, sub, sub_as, Kind, Refusal, Spec, Ty, INT, NOT_IN_BATCH,
 use super::task::{TASK, VAULT};
 
 pub(super) static JOB: Spec = Spec {
+    go: "Job",
     attrs: &[
         at("region", Ty::Str),
         at("namespace", Ty::Str),
@@ -26,8 +27,8 @@ pub(super) static JOB: Spec = Spec {
         sub_as("spread", "Spreads", Kind::Many(&SPREAD)),
         sub_as("group", "TaskGroups", Kind::Labeled(&GROUP, "Name")),
         // Not fields of Job: moved into tasks and groups by `finish_job`.
-        sub_as("task", "Tasks", Kind::Labeled(&TASK, "Name")),
-        sub("vault", Kind::One(&VAULT)),
+        sub_as("task", "Tasks", Kind::Labeled(&TASK, "Name")).moved(),
+        sub("vault", Kind::One(&VAULT)).moved(),
         sub("periodic", Kind::One(&PERIODIC)),
         sub_as(
             "parameterized",
@@ -49,9 +50,11 @@ pub(super) static JOB: Spec = Spec {
         ("secret", Refusal::Unsupported(UNSUPPORTED)),
     ],
     finish: Some(finish_periodic_job),
+    writes: &[],
 };
 
 pub(super) static PERIODIC: Spec = Spec::of(
+    "PeriodicConfig",
     &[
         at("enabled", Ty::Bool),
         at("cron", Ty::Str).json("Spec"),
@@ -60,9 +63,11 @@ pub(super) static PERIODIC: Spec = Spec::of(
         at("time_zone", Ty::Str),
     ],
     &[],
-);
+)
+.writing(&["SpecType"]);
 
 pub(super) static PARAMETERIZED: Spec = Spec::of(
+    "ParameterizedJobConfig",
     &[
         at("payload", Ty::Str),
         at("meta_required", Ty::Strs),
@@ -72,12 +77,16 @@ pub(super) static PARAMETERIZED: Spec = Spec::of(
 );
 
 pub(super) static UI: Spec = Spec::of(
+    "JobUIConfig",
     &[at("description", Ty::Str)],
     &[sub_as("link", "Links", Kind::Many(&UI_LINK))],
 );
 
-pub(super) static UI_LINK: Spec =
-    Spec::of(&[at("label", Ty::Str), at("url", Ty::Str).json("URL")], &[]);
+pub(super) static UI_LINK: Spec = Spec::of(
+    "JobUILink",
+    &[at("label", Ty::Str), at("url", Ty::Str).json("URL")],
+    &[],
+);
 
 /// `normalizeJob`: a periodic job with `cron` or `crons` has `SpecType = "cron"`.
 fn finish_periodic_job(m: &mut Map<String, Value>) {

@@ -21,7 +21,8 @@
 //!   `task` directly inside `job` becomes a group of its own.
 //!
 //! Where Nomad would accept something but drop or change it silently, this decoder refuses it:
-//! `vault { policies }` (ignored since Nomad 1.10), the constraint shorthands `is_set`,
+//! `vault { policies }` (ignored since Nomad 1.10), a task's `resources { disk }` (never
+//! copied into the job by Nomad's agent), the constraint shorthands `is_set`,
 //! `is_not_set`, `set_contains_any` and `set_contains_all` (accepted and ignored by jobspec2),
 //! and `${...}` interpolations that Nomad would evaluate (functions, operators, `var.`/`local.`).
 //! A job-level `stop`, which would register the job stopped, is refused as
@@ -33,16 +34,22 @@
 //! `placement.rs` (their shape in `schema.rs`); the structural checks are those of the HCL
 //! core's body walker (`src/hcl/walk.rs`), worded here; values are converted in `value.rs`.
 //!
+//! The jobs are decoded for a target Nomad release ([`decode_for`]): a field that the target
+//! lacks or ignores ([`crate::nomad::model::FIELD_RELEASES`]) is refused as
+//! `template-field-too-new`, naming the field, the target and the first release that has it
+//! (`releases.rs`, whose tests check the tables against every known release's schema).
+//!
 //! Rules reported (all errors): `template-output-syntax`, `template-unknown-field`,
 //! `template-type-mismatch`, `template-invalid-duration`, `template-missing-field`,
 //! `template-duplicate-field`, `template-invalid-label`, `template-ignored-field`,
-//! `forbidden-job-field`, plus the expression rules of the HCL core's evaluator
-//! (`src/hcl/eval.rs`).
+//! `template-field-too-new`, `forbidden-job-field`, plus the expression rules of the HCL core's
+//! evaluator (`src/hcl/eval.rs`).
 
 mod duration;
 mod group;
 mod job;
 mod placement;
+mod releases;
 mod schema;
 mod task;
 mod value;
@@ -52,7 +59,7 @@ use std::ops::Range;
 use hcl_edit::structure::{Block, Body};
 use serde_json::{Map, Value};
 
-use super::model::JobRegisterRequest;
+use super::model::{field_since, JobRegisterRequest, LIFECYCLE_HOOK_REQUIRED_FROM};
 use crate::diag::{self, closest, FileId, Finding};
 use crate::hcl::eval::{child, Evaluator, Scope};
 use crate::hcl::{self, header_span, header_text, Dialect, Field, Item, Rules};
@@ -61,32 +68,51 @@ use crate::rules::{
     template_missing_field, template_output_syntax, template_type_mismatch, template_unknown_field,
     Rule,
 };
+use crate::target::NomadVersion;
 pub use duration::{parse_duration, DurationError};
 use schema::{Entry, Kind, Refusal, Spec, Sub, Top};
 use value::push;
 
-/// Decodes a rendered jobspec. Every problem is reported, each pointing into `src` (file
-/// `file`).
+/// Decodes a rendered jobspec for the newest Nomad release the tool knows. Every problem is
+/// reported, each pointing into `src` (file `file`).
 pub fn decode(src: &str, file: FileId) -> Result<JobRegisterRequest, Vec<Finding>> {
+    decode_for(src, file, NomadVersion::newest_known())
+}
+
+/// Decodes a rendered jobspec for Nomad `target`: a field that `target` lacks or ignores is
+/// refused. Every problem is reported, each pointing into `src` (file `file`).
+pub fn decode_for(
+    src: &str,
+    file: FileId,
+    target: NomadVersion,
+) -> Result<JobRegisterRequest, Vec<Finding>> {
     let body = match hcl_edit::parser::parse_body(src) {
         Ok(body) => body,
         Err(e) => {
-            return Err(vec![template_output_syntax::RULE
+            let s = hcl::syntax(src, &e);
+            let mut f = template_output_syntax::RULE
                 .finding(
                     file,
-                    hcl::error_span(src, &e),
-                    format!("the rendered jobspec is not valid HCL: {}", e.message()),
+                    s.span,
+                    format!("the rendered jobspec is not valid HCL: {}", s.message),
                 )
-                .label("here")
-                .help(
-                    "the template produced invalid HCL; fix the template text that renders \
-                     this line",
-                )])
+                .label(s.label)
+                .help(match s.help {
+                    Some(fix) => format!("the template produced invalid HCL: {fix}"),
+                    None => "the template produced invalid HCL; fix the template text that \
+                             renders this line"
+                        .to_owned(),
+                });
+            for (span, text) in s.also {
+                f = f.also(span, text);
+            }
+            return Err(vec![f]);
         }
     };
     let mut d = Decoder {
         ev: Evaluator::new(src, file, Scope::None),
         findings: Vec::new(),
+        target,
     };
     let job = d.file(&body);
     let mut findings = d.findings;
@@ -113,6 +139,8 @@ pub fn decode(src: &str, file: FileId) -> Result<JobRegisterRequest, Vec<Finding
 struct Decoder<'a> {
     ev: Evaluator<'a>,
     findings: Vec<Finding>,
+    /// The release the job is for.
+    target: NomadVersion,
 }
 
 impl Decoder<'_> {
@@ -161,6 +189,17 @@ impl Decoder<'_> {
         let items = hcl::walk(&self.dialect(), body, &spec, path, head, &mut self.findings);
         let mut out = Map::new();
         for (item, field) in items {
+            let key = match field.data {
+                Entry::Attr(a) => a.key(),
+                Entry::Sub(sb) => sb.key(),
+            };
+            if let Some(since) = field_since(spec.go, &key).filter(|s| !s.available_in(self.target))
+            {
+                let f =
+                    releases::too_new(self.ev.file, item, since, self.target, spec.go, &key, path);
+                self.report(f);
+                continue;
+            }
             match (item, field.data) {
                 (Item::Attribute(a), Entry::Attr(attr)) => {
                     let key = attr.key();
@@ -387,13 +426,22 @@ impl Dialect<&'static Spec> for Jobspec {
         head: Range<usize>,
         path: &str,
     ) -> Finding {
+        let help = if path.ends_with("> lifecycle") && name == "hook" {
+            format!(
+                "write `hook = \"prestart\"`, `\"poststart\"` or `\"poststop\"`: Nomad \
+                 {LIFECYCLE_HOOK_REQUIRED_FROM} and later refuse a `lifecycle` without it, and \
+                 older releases drop the block, so the task would run as a main task"
+            )
+        } else {
+            "Nomad's jobspec parser requires it".to_owned()
+        };
         rule.finding(
             self.file,
             head,
             format!("{path} needs the attribute `{name}`"),
         )
         .label(format!("`{name}` is missing"))
-        .help("Nomad's jobspec parser requires it")
+        .help(help)
     }
 }
 
@@ -702,6 +750,29 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, template_output_syntax::RULE.id);
         assert_eq!(f[0].primary.span.start, src.find("= \n").unwrap() + 2);
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_reported_at_its_opening() {
+        let src =
+            "job \"j\" {\n  group \"g\" {\n    task \"t\" {\n      driver = \"docker\"\n  }\n}\n";
+        let f = decode_err(src);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, template_output_syntax::RULE.id);
+        assert_eq!(
+            f[0].message,
+            "the rendered jobspec is not valid HCL: unclosed `{`"
+        );
+        // The task's `{`, whose `}` is indented like the group's.
+        assert_eq!(f[0].primary.span.start, src.find("\"t\" {").unwrap() + 4);
+        let labels: Vec<&str> = f[0].secondary.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "this `}` matches it, but is indented less",
+                "the file ends here"
+            ]
+        );
     }
 
     #[test]

@@ -6,16 +6,17 @@ use serde_json::{Map, Value};
 use super::schema::{at, pascal, sub_as, Kind, Refusal, Spec, Ty, I8, U8};
 
 pub(super) static CONSTRAINT: Spec = Spec {
+    go: "Constraint",
     attrs: &[
-        at("attribute", Ty::Str),
-        at("value", Ty::Str),
-        at("operator", Ty::Str),
-        at("distinct_property", Ty::Str),
-        at("distinct_hosts", Ty::Bool),
-        at("regexp", Ty::Str),
-        at("version", Ty::Str),
-        at("semver", Ty::Str),
-        at("set_contains", Ty::Str),
+        at("attribute", Ty::Str).rewritten(),
+        at("value", Ty::Str).rewritten(),
+        at("operator", Ty::Str).rewritten(),
+        at("distinct_property", Ty::Str).rewritten(),
+        at("distinct_hosts", Ty::Bool).rewritten(),
+        at("regexp", Ty::Str).rewritten(),
+        at("version", Ty::Str).rewritten(),
+        at("semver", Ty::Str).rewritten(),
+        at("set_contains", Ty::Str).rewritten(),
     ],
     blocks: &[],
     refused: &[
@@ -37,27 +38,31 @@ pub(super) static CONSTRAINT: Spec = Spec {
         ),
     ],
     finish: Some(finish_constraint),
+    writes: &["LTarget", "RTarget", "Operand"],
 };
 
 pub(super) static AFFINITY: Spec = Spec {
+    go: "Affinity",
     attrs: &[
-        at("attribute", Ty::Str),
-        at("value", Ty::Str),
-        at("operator", Ty::Str),
+        at("attribute", Ty::Str).rewritten(),
+        at("value", Ty::Str).rewritten(),
+        at("operator", Ty::Str).rewritten(),
         at("weight", I8),
-        at("version", Ty::Str),
-        at("semver", Ty::Str),
-        at("regexp", Ty::Str),
-        at("set_contains", Ty::Str),
-        at("set_contains_all", Ty::Str),
-        at("set_contains_any", Ty::Str),
+        at("version", Ty::Str).rewritten(),
+        at("semver", Ty::Str).rewritten(),
+        at("regexp", Ty::Str).rewritten(),
+        at("set_contains", Ty::Str).rewritten(),
+        at("set_contains_all", Ty::Str).rewritten(),
+        at("set_contains_any", Ty::Str).rewritten(),
     ],
     blocks: &[],
     refused: &[],
     finish: Some(finish_affinity),
+    writes: &["LTarget", "RTarget", "Operand"],
 };
 
 pub(super) static SPREAD: Spec = Spec::of(
+    "Spread",
     &[at("attribute", Ty::Str), at("weight", I8)],
     &[sub_as(
         "target",
@@ -66,7 +71,7 @@ pub(super) static SPREAD: Spec = Spec::of(
     )],
 );
 
-pub(super) static SPREAD_TARGET: Spec = Spec::of(&[at("percent", U8)], &[]);
+pub(super) static SPREAD_TARGET: Spec = Spec::of("SpreadTarget", &[at("percent", U8)], &[]);
 
 /// Removes the string decoded from the HCL attribute `hcl` (empty when there is none).
 fn take_str(m: &mut Map<String, Value>, hcl: &str) -> String {

@@ -2,6 +2,11 @@
 //! [`super::placement`]: which attributes and blocks each kind of block holds, their types, and
 //! the JSON keys they fill. A key is the Go field name, which is the PascalCase of the HCL name
 //! (`node_pool` fills `NodePool`) unless the table gives another (`id` fills `ID`).
+//!
+//! Each [`Spec`] names the Go type of its object (`TaskGroup`), so that a key can be looked up
+//! in [`crate::nomad::model::FIELD_RELEASES`] (the first release that has it) and in a
+//! release's strict schema (`$defs/<Go type>`); the tests in `releases.rs` check every table
+//! against every known release's schema.
 
 use std::borrow::Cow;
 
@@ -70,6 +75,10 @@ pub(super) struct Attr {
     pub(super) ty: Ty,
     pub(super) required: bool,
     json: Option<&'static str>,
+    /// Not a field of the block's Go type: the block's `finish` turns it into others (the
+    /// shorthands of `constraint` and `affinity`).
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the release tests"))]
+    pub(super) rewritten: bool,
 }
 
 impl Attr {
@@ -77,6 +86,14 @@ impl Attr {
     pub(super) const fn json(self, json: &'static str) -> Attr {
         Attr {
             json: Some(json),
+            ..self
+        }
+    }
+
+    /// Read by the block's `finish`, which writes other keys instead ([`Spec::writes`]).
+    pub(super) const fn rewritten(self) -> Attr {
+        Attr {
+            rewritten: true,
             ..self
         }
     }
@@ -94,6 +111,7 @@ pub(super) const fn at(hcl: &'static str, ty: Ty) -> Attr {
         ty,
         required: false,
         json: None,
+        rewritten: false,
     }
 }
 
@@ -129,12 +147,24 @@ pub(super) struct Sub {
     pub(super) hcl: &'static str,
     pub(super) kind: Kind,
     json: Option<&'static str>,
+    /// Not a field of the block's Go type: the block's `finish` moves it elsewhere (a `task`
+    /// directly in `job` becomes a group, a job's or group's `vault` goes into the tasks).
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the release tests"))]
+    pub(super) moved: bool,
 }
 
 impl Sub {
     /// The JSON key it fills.
     pub(super) fn key(&self) -> Cow<'static, str> {
         key(self.hcl, self.json)
+    }
+
+    /// Moved elsewhere by the block's `finish`.
+    pub(super) const fn moved(self) -> Sub {
+        Sub {
+            moved: true,
+            ..self
+        }
     }
 }
 
@@ -144,6 +174,7 @@ pub(super) const fn sub(hcl: &'static str, kind: Kind) -> Sub {
         hcl,
         kind,
         json: None,
+        moved: false,
     }
 }
 
@@ -153,6 +184,7 @@ pub(super) const fn sub_as(hcl: &'static str, json: &'static str, kind: Kind) ->
         hcl,
         kind,
         json: Some(json),
+        moved: false,
     }
 }
 
@@ -170,23 +202,40 @@ pub(super) enum Refusal {
 /// The content of one kind of block.
 #[derive(Debug)]
 pub(super) struct Spec {
+    /// The Go type (in `api/*.go`) of the decoded object: its `$defs` name in the schemas.
+    pub(super) go: &'static str,
     pub(super) attrs: &'static [Attr],
     pub(super) blocks: &'static [Sub],
     /// Names Nomad knows here that this decoder refuses.
     pub(super) refused: &'static [(&'static str, Refusal)],
     /// Turns the decoded object into Go's shape.
     pub(super) finish: Option<fn(&mut Map<String, Value>)>,
+    /// Keys that a `finish` (this block's or an enclosing one's) writes into the object besides
+    /// those of the tables (`Constraint.LTarget`, `PeriodicConfig.SpecType`).
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the release tests"))]
+    pub(super) writes: &'static [&'static str],
 }
 
 impl Spec {
-    /// Attributes and blocks only.
-    pub(super) const fn of(attrs: &'static [Attr], blocks: &'static [Sub]) -> Spec {
+    /// The Go type `go`, with attributes and blocks only.
+    pub(super) const fn of(
+        go: &'static str,
+        attrs: &'static [Attr],
+        blocks: &'static [Sub],
+    ) -> Spec {
         Spec {
+            go,
             attrs,
             blocks,
             refused: &[],
             finish: None,
+            writes: &[],
         }
+    }
+
+    /// With the keys a `finish` writes besides those of the tables.
+    pub(super) const fn writing(self, writes: &'static [&'static str]) -> Spec {
+        Spec { writes, ..self }
     }
 
     /// Every name, attributes first.

@@ -8,6 +8,7 @@ use super::placement::{AFFINITY, CONSTRAINT};
 use super::schema::{at, required, sub, sub_as, Kind, Refusal, Spec, Ty, INT, UINT, UNSUPPORTED};
 
 pub(super) static TASK: Spec = Spec {
+    go: "Task",
     attrs: &[
         at("driver", Ty::Str),
         at("user", Ty::Str),
@@ -45,18 +46,22 @@ pub(super) static TASK: Spec = Spec {
         ("schedule", Refusal::Unsupported(UNSUPPORTED)),
     ],
     finish: Some(finish_task),
+    writes: &["Identity"],
 };
 
-pub(super) static LIFECYCLE: Spec =
-    Spec::of(&[required("hook", Ty::Str), at("sidecar", Ty::Bool)], &[]);
+pub(super) static LIFECYCLE: Spec = Spec::of(
+    "TaskLifecycle",
+    &[required("hook", Ty::Str), at("sidecar", Ty::Bool)],
+    &[],
+);
 
 pub(super) static RESOURCES: Spec = Spec {
+    go: "Resources",
     attrs: &[
         at("cpu", INT).json("CPU"),
         at("cores", INT),
         at("memory", INT).json("MemoryMB"),
         at("memory_max", INT).json("MemoryMaxMB"),
-        at("disk", INT).json("DiskMB"),
         at("secrets", INT).json("SecretsMB"),
     ],
     blocks: &[
@@ -69,11 +74,20 @@ pub(super) static RESOURCES: Spec = Spec {
             "iops",
             Refusal::Unsupported("deprecated and ignored by Nomad"),
         ),
+        (
+            "disk",
+            Refusal::Ignored(
+                "Nomad's agent never copies a task's `disk` into the job; size the group's \
+                 `ephemeral_disk` instead",
+            ),
+        ),
     ],
     finish: None,
+    writes: &[],
 };
 
 pub(super) static DEVICE: Spec = Spec::of(
+    "RequestedDevice",
     &[at("count", UINT)],
     &[
         sub_as("constraint", "Constraints", Kind::Many(&CONSTRAINT)),
@@ -81,9 +95,14 @@ pub(super) static DEVICE: Spec = Spec::of(
     ],
 );
 
-pub(super) static NUMA: Spec = Spec::of(&[at("affinity", Ty::Str), at("devices", Ty::Strs)], &[]);
+pub(super) static NUMA: Spec = Spec::of(
+    "NUMAResource",
+    &[at("affinity", Ty::Str), at("devices", Ty::Strs)],
+    &[],
+);
 
 pub(super) static LOGS: Spec = Spec::of(
+    "LogConfig",
     &[
         at("max_files", INT),
         at("max_file_size", INT).json("MaxFileSizeMB"),
@@ -94,6 +113,7 @@ pub(super) static LOGS: Spec = Spec::of(
 );
 
 pub(super) static ARTIFACT: Spec = Spec::of(
+    "TaskArtifact",
     &[
         at("source", Ty::Str).json("GetterSource"),
         at("mode", Ty::Str).json("GetterMode"),
@@ -108,6 +128,7 @@ pub(super) static ARTIFACT: Spec = Spec::of(
 );
 
 pub(super) static VAULT: Spec = Spec {
+    go: "Vault",
     attrs: &[
         at("role", Ty::Str),
         at("namespace", Ty::Str),
@@ -122,14 +143,16 @@ pub(super) static VAULT: Spec = Spec {
     refused: &[(
         "policies",
         Refusal::Ignored(
-            "Nomad 1.10 removed the token workflow and ignores `policies`; \
+            "Nomad 1.10.0 removed the token workflow and ignores `policies`; \
          Vault access comes from `role` and the task's workload identity",
         ),
     )],
     finish: None,
+    writes: &[],
 };
 
 pub(super) static TEMPLATE: Spec = Spec::of(
+    "Template",
     &[
         at("source", Ty::Str).json("SourcePath"),
         at("destination", Ty::Str).json("DestPath"),
@@ -153,9 +176,14 @@ pub(super) static TEMPLATE: Spec = Spec::of(
     ],
 );
 
-pub(super) static WAIT: Spec = Spec::of(&[required("min", Ty::Dur), required("max", Ty::Dur)], &[]);
+pub(super) static WAIT: Spec = Spec::of(
+    "WaitConfig",
+    &[required("min", Ty::Dur), required("max", Ty::Dur)],
+    &[],
+);
 
 pub(super) static CHANGE_SCRIPT: Spec = Spec::of(
+    "ChangeScript",
     &[
         required("command", Ty::Str),
         at("args", Ty::Strs),
@@ -166,9 +194,11 @@ pub(super) static CHANGE_SCRIPT: Spec = Spec::of(
     &[],
 );
 
-pub(super) static DISPATCH_PAYLOAD: Spec = Spec::of(&[at("file", Ty::Str)], &[]);
+pub(super) static DISPATCH_PAYLOAD: Spec =
+    Spec::of("DispatchPayloadConfig", &[at("file", Ty::Str)], &[]);
 
 pub(super) static VOLUME_MOUNT: Spec = Spec::of(
+    "VolumeMount",
     &[
         at("volume", Ty::Str),
         at("destination", Ty::Str),
@@ -180,6 +210,7 @@ pub(super) static VOLUME_MOUNT: Spec = Spec::of(
 );
 
 pub(super) static IDENTITY: Spec = Spec::of(
+    "WorkloadIdentity",
     &[
         at("name", Ty::Str),
         at("aud", Ty::Strs).json("Audience"),
