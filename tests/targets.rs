@@ -86,6 +86,20 @@ struct Compiled {
     groups: BTreeMap<String, (Option<u64>, Option<i64>)>,
 }
 
+/// The files with the `nomad-build.nomad-version` meta entry (the target itself) left out.
+fn without_target(files: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    files
+        .iter()
+        .map(|(name, text)| {
+            let kept: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.contains("\"nomad-build.nomad-version\""))
+                .collect();
+            (name.clone(), kept.join("\n"))
+        })
+        .collect()
+}
+
 fn shown(files: &BTreeMap<String, String>) -> String {
     files
         .iter()
@@ -215,8 +229,9 @@ fn every_case_for_every_known_release() {
             }
             if !any_timeout {
                 assert_eq!(
-                    c.files, default.files,
-                    "{case} for {version}: no timeout, no difference"
+                    without_target(&c.files),
+                    without_target(&default.files),
+                    "{case} for {version}: no timeout, no difference but the target in the meta"
                 );
             }
             if c.files != default.files && case_is_example(&dir) {
