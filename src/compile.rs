@@ -154,27 +154,24 @@ pub fn compile(
     } else {
         GitInfo::default()
     };
-    let run_id = match opts
+    let Some(run_id) = opts
         .run_id
         .clone()
         .or_else(|| opts.fallback_run_id.clone())
         .or_else(|| git.short.clone())
-    {
-        Some(id) => id,
-        None => {
-            let (cmd, span) = sources.command_span(if opts.command.is_empty() {
-                "nomad-build"
-            } else {
-                opts.command
-            });
-            findings.push(
-                rules::missing_run_id::RULE
-                    .finding(cmd, span, "no run id")
-                    .label("no --run-id, and the file is not in a git repository with a commit")
-                    .help("pass `--run-id ID` (`[a-z0-9][a-z0-9_.-]{0,40}`)"),
-            );
-            return (None, findings);
-        }
+    else {
+        let (cmd, span) = sources.command_span(if opts.command.is_empty() {
+            "nomad-build"
+        } else {
+            opts.command
+        });
+        findings.push(
+            rules::missing_run_id::RULE
+                .finding(cmd, span, "no run id")
+                .label("no --run-id, and the file is not in a git repository with a commit")
+                .help("pass `--run-id ID` (`[a-z0-9][a-z0-9_.-]{0,40}`)"),
+        );
+        return (None, findings);
     };
     if !valid_run_id(&run_id) {
         let (cmd, span) = sources.flag_span("--run-id", &run_id);

@@ -261,8 +261,7 @@ fn template_finding(templates: &Templates, e: &Error, sources: &mut Sources) -> 
     let span = e.range().unwrap_or(0..0);
     let mut detail = e
         .detail()
-        .map(str::to_owned)
-        .unwrap_or_else(|| e.kind().to_string());
+        .map_or_else(|| e.kind().to_string(), str::to_owned);
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         detail.push_str(&format!(": {c}"));

@@ -75,6 +75,7 @@ impl NomadVersion {
 
     /// The release the output is made for: this one, or the newest known release when this
     /// one is newer ([`NomadVersion::is_newer_than_known`]).
+    #[must_use]
     pub fn for_output(self) -> NomadVersion {
         self.min(NomadVersion::newest_known())
     }

@@ -194,9 +194,10 @@ fn every_rule_has_a_fixture_that_triggers_it() {
                 };
                 // A test function is named with its parentheses, so the needle here does not
                 // match itself.
-                let needle = match needle.starts_with("fn ") {
-                    true => format!("{needle}()"),
-                    false => (*needle).to_owned(),
+                let needle = if needle.starts_with("fn ") {
+                    format!("{needle}()")
+                } else {
+                    (*needle).to_owned()
                 };
                 assert!(
                     tests.contains(&needle),

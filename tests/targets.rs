@@ -101,10 +101,10 @@ fn without_target(files: &BTreeMap<String, String>) -> BTreeMap<String, String> 
 }
 
 fn shown(files: &BTreeMap<String, String>) -> String {
-    files
-        .iter()
-        .map(|(name, text)| format!("--- {name} ---\n{text}"))
-        .collect()
+    files.iter().fold(String::new(), |mut out, (name, text)| {
+        out.push_str(&format!("--- {name} ---\n{text}"));
+        out
+    })
 }
 
 /// HashiCorp's HCL parser (npm `@cdktf/hcl2json`, as `tests/hcl2json/parse.mjs` runs it)

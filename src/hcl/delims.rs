@@ -76,11 +76,11 @@ impl Unclosed {
                 "unclosed heredoc `<<{}`",
                 self.marker.as_deref().unwrap_or_default()
             ),
-            o => format!("unclosed `{}`", self.opener_text(o)),
+            o => format!("unclosed `{}`", Self::opener_text(o)),
         }
     }
 
-    fn opener_text(&self, o: Opener) -> &'static str {
+    fn opener_text(o: Opener) -> &'static str {
         match o {
             Opener::Brace => "{",
             Opener::Bracket => "[",
@@ -96,8 +96,8 @@ impl Unclosed {
         match (self.opener, &self.misplaced) {
             (Opener::Quote, _) => "this string is not closed".to_owned(),
             (Opener::Heredoc, _) => "this heredoc is not closed".to_owned(),
-            (o, Some(_)) => format!("this `{}` is probably not closed", self.opener_text(o)),
-            (o, None) => format!("this `{}` is not closed", self.opener_text(o)),
+            (o, Some(_)) => format!("this `{}` is probably not closed", Self::opener_text(o)),
+            (o, None) => format!("this `{}` is not closed", Self::opener_text(o)),
         }
     }
 
@@ -390,6 +390,7 @@ mod tests {
         Some((open.to_owned(), end, line))
     }
 
+    #[allow(clippy::unnecessary_wraps)] // shaped like the function under test's result
     fn s(a: &str, b: &str, line: Option<usize>) -> Option<(String, String, Option<usize>)> {
         Some((a.to_owned(), b.to_owned(), line))
     }

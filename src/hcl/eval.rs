@@ -126,7 +126,7 @@ impl<'a> Evaluator<'a> {
                 };
                 Some(v)
             }
-            Expression::String(s) => Some(Value::String(s.value().to_string())),
+            Expression::String(s) => Some(Value::String(s.value().clone())),
             Expression::StringTemplate(t) => self.template(t, pointer).map(Value::String),
             Expression::HeredocTemplate(h) => {
                 // hcl-edit's parser has already stripped a `<<-` heredoc's indentation.
@@ -149,7 +149,7 @@ impl<'a> Evaluator<'a> {
             Expression::Object(obj) => {
                 let mut out = serde_json::Map::new();
                 let mut ok = true;
-                for (key, value) in obj.iter() {
+                for (key, value) in obj {
                     let key_span = span_of(key);
                     let name = match key {
                         ObjectKey::Ident(id) => id.as_str().to_owned(),
@@ -205,7 +205,7 @@ impl<'a> Evaluator<'a> {
                     Expression::Variable(v) => v.as_str(),
                     _ => "",
                 };
-                let attr = match t.operators.first().map(|o| o.value()) {
+                let attr = match t.operators.first().map(hcl_edit::Decorated::value) {
                     Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
                     _ => None,
                 };
@@ -285,7 +285,7 @@ impl<'a> Evaluator<'a> {
     fn template(&mut self, t: &Template, pointer: &str) -> Option<String> {
         let mut out = String::new();
         let mut ok = true;
-        for el in t.iter() {
+        for el in t {
             match el {
                 Element::Literal(l) => out.push_str(l.value()),
                 Element::Interpolation(i) => {

@@ -10,7 +10,7 @@
 //!   decoders make, each reported through the rule the decoder passes in ([`walk`]).
 
 mod delims;
-pub mod eval;
+pub(crate) mod eval;
 mod walk;
 
 use std::ops::Range;

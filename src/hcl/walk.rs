@@ -245,7 +245,7 @@ pub(crate) fn walk<'b, L: Layout, D: Dialect<L>>(
     let mut present: HashSet<&str> = HashSet::new();
     let mut first: HashMap<&str, Item<'b>> = HashMap::new();
     let mut labelled: HashMap<(&str, &str), &'b Block> = HashMap::new();
-    for s in body.iter() {
+    for s in body {
         let item = match s {
             Structure::Attribute(a) => Item::Attribute(a),
             Structure::Block(b) => Item::Block(b),

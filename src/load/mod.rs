@@ -35,6 +35,7 @@ pub struct VarInputs {
 
 impl VarInputs {
     /// Reads `NOMAD_BUILD_VAR_*` from the process environment.
+    #[must_use]
     pub fn with_process_env(mut self) -> Self {
         self.env = std::env::vars()
             .filter_map(|(k, v)| {

@@ -78,7 +78,7 @@ pub(super) fn resolve_vars(
             }
         };
         let mut ev = Evaluator::new(&text, id, Scope::None);
-        for s in body.iter() {
+        for s in &body {
             match s {
                 Structure::Attribute(a) => {
                     let name = a.key.as_str();

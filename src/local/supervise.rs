@@ -41,7 +41,7 @@ pub(super) fn supervise(
             BufReader::new(o)
                 .lines()
                 .map_while(Result::ok)
-                .for_each(|l| drop(tx.send(l)))
+                .for_each(|l| drop(tx.send(l)));
         }));
     }
     if let Some(e) = child.stderr.take() {
@@ -50,7 +50,7 @@ pub(super) fn supervise(
             BufReader::new(e)
                 .lines()
                 .map_while(Result::ok)
-                .for_each(|l| drop(tx.send(l)))
+                .for_each(|l| drop(tx.send(l)));
         }));
     }
     drop(tx);
@@ -196,7 +196,7 @@ mod tests {
         let mut lines = Vec::new();
         let started = Instant::now();
         let outcome = supervise(cmd, Some((started + limit, limit)), &mut |l| {
-            lines.push(l.to_owned())
+            lines.push(l.to_owned());
         })
         .expect("sh runs");
         (outcome, lines, started.elapsed())

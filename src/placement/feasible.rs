@@ -155,6 +155,7 @@ pub fn check_order(op: &str, l: &str, r: &str) -> bool {
 }
 
 /// Go `compareOrder`.
+#[allow(clippy::needless_pass_by_value)] // called with numbers, strings and versions alike
 fn compare<T: PartialOrd>(op: &str, a: T, b: T) -> bool {
     match op {
         "<" => a < b,

@@ -82,7 +82,7 @@ fn user_span(body: &Body, group: &str, task: &str) -> Option<Range<usize>> {
         Structure::Block(b) if b.ident.as_str() == "job" => Some(&b.body),
         _ => None,
     }) {
-        for s in job.iter() {
+        for s in job {
             if let Some(g) = labelled(s, "group", group) {
                 if let Some(t) = g.iter().find_map(|s| labelled(s, "task", task)) {
                     return attr(t);
@@ -100,7 +100,7 @@ fn user_span(body: &Body, group: &str, task: &str) -> Option<Range<usize>> {
 fn labelled<'b>(s: &'b Structure, ident: &str, label: &str) -> Option<&'b Body> {
     match s {
         Structure::Block(b) if b.ident.as_str() == ident => {
-            (b.labels.first().map(|l| l.as_str()) == Some(label)).then_some(&b.body)
+            (b.labels.first().map(hcl_edit::structure::BlockLabel::as_str) == Some(label)).then_some(&b.body)
         }
         _ => None,
     }

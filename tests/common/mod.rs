@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The crate's root directory.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The Nomad job schema vendored in `schemas/nomad/` (Nomad main; see its README).
-pub fn nomad_schema() -> jsonschema::Validator {
+pub(crate) fn nomad_schema() -> jsonschema::Validator {
     nomad_schema_file("job.schema.json")
 }
 
 /// A strict job schema of `schemas/nomad/` by file name (`job-v1.10.5.schema.json`).
-pub fn nomad_schema_file(file: &str) -> jsonschema::Validator {
+pub(crate) fn nomad_schema_file(file: &str) -> jsonschema::Validator {
     let path = root().join("schemas/nomad").join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -24,7 +24,7 @@ pub fn nomad_schema_file(file: &str) -> jsonschema::Validator {
 }
 
 /// Validates a job JSON document; returns every error as `pointer: message`.
-pub fn schema_errors(validator: &jsonschema::Validator, json: &str) -> Vec<String> {
+pub(crate) fn schema_errors(validator: &jsonschema::Validator, json: &str) -> Vec<String> {
     let value: serde_json::Value = serde_json::from_str(json).expect("generated JSON parses");
     validator
         .iter_errors(&value)
@@ -33,7 +33,7 @@ pub fn schema_errors(validator: &jsonschema::Validator, json: &str) -> Vec<Strin
 }
 
 /// Runs the binary in `dir` with `args`; returns (exit code, stdout, stderr).
-pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nomad-build"))
         .current_dir(dir)
         .args(args)
@@ -49,7 +49,7 @@ pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 /// Renders `dir/build.hcl` into a fresh directory; returns (code, stderr, files sorted by name).
-pub fn render_dir(dir: &Path, extra: &[&str]) -> (i32, String, Vec<(String, String)>) {
+pub(crate) fn render_dir(dir: &Path, extra: &[&str]) -> (i32, String, Vec<(String, String)>) {
     let out = tempfile::tempdir().expect("tempdir");
     let out_s = out.path().to_str().expect("utf-8 path").to_owned();
     let mut args = vec![

@@ -533,7 +533,7 @@ mod tests {
             "b"
         );
         assert_eq!(
-            ok(r#"{{ if false }}a{{ else if true }}b{{ else }}c{{ end }}"#),
+            ok(r"{{ if false }}a{{ else if true }}b{{ else }}c{{ end }}"),
             "b"
         );
         // `secret` with no argument returns nil, which is false.

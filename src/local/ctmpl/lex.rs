@@ -408,6 +408,8 @@ impl Lexer<'_> {
     }
 
     fn scan_number(&mut self, start: usize) -> Result<(), CtmplError> {
+        const DEC: &str = "0123456789_";
+        const HEX: &str = "0123456789abcdefABCDEF_";
         let accept = |lx: &mut Self, set: &str| -> bool {
             match lx.peek_char() {
                 Some(c) if set.contains(c) => {
@@ -418,8 +420,6 @@ impl Lexer<'_> {
             }
         };
         let accept_run = |lx: &mut Self, set: &str| while accept(lx, set) {};
-        const DEC: &str = "0123456789_";
-        const HEX: &str = "0123456789abcdefABCDEF_";
         accept(self, "+-");
         let mut digits = DEC;
         if accept(self, "0") {

@@ -142,7 +142,7 @@ pub fn base64(bytes: &[u8]) -> String {
 /// 1-based line and byte column of `pos` in `src`.
 fn line_col(src: &str, pos: usize) -> (usize, usize) {
     let before = &src.as_bytes()[..pos.min(src.len())];
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let line = 1 + before.split(|&b| b == b'\n').count() - 1;
     let col = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
     (line, col)
 }

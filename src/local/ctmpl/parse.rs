@@ -57,7 +57,11 @@ impl Arg {
     /// The node as Go's `Node.String` prints it.
     pub(super) fn describe(&self) -> String {
         match &self.kind {
-            ArgKind::Field(idents) => idents.iter().map(|i| format!(".{i}")).collect(),
+            ArgKind::Field(idents) => idents.iter().fold(String::new(), |mut s, i| {
+                s.push('.');
+                s.push_str(i);
+                s
+            }),
             ArgKind::Variable(name, fields) => {
                 let mut s = name.clone();
                 for f in fields {
@@ -451,7 +455,7 @@ impl Parser<'_> {
             }
             let item = self.next();
             match item.tok {
-                Tok::Space => continue,
+                Tok::Space => {}
                 Tok::RightDelim | Tok::RightParen => {
                     self.backup();
                     break;
@@ -593,7 +597,7 @@ fn unquote_interpreted(quoted: &str) -> Result<String, UnquoteError> {
             'v' => 11,
             '\\' => b'\\',
             '"' => b'"',
-            'x' => hex(&mut chars, 2)? as u8,
+            'x' => u8::try_from(hex(&mut chars, 2)?).unwrap_or(u8::MAX),
             'u' | 'U' => {
                 let v = hex(&mut chars, if esc == 'u' { 4 } else { 8 })?;
                 let c = char::from_u32(v).ok_or(UnquoteError::Syntax)?;

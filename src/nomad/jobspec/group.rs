@@ -139,6 +139,7 @@ fn finish_group(m: &mut Map<String, Value>) {
 }
 
 /// Gives `vault` to every task of `tasks` without one.
+#[allow(clippy::needless_pass_by_value)] // the caller's `Option::as_mut()`, used once
 pub(super) fn give_vault(tasks: Option<&mut Value>, vault: &Value) {
     if let Some(Value::Array(tasks)) = tasks {
         for t in tasks.iter_mut().filter_map(Value::as_object_mut) {

@@ -101,17 +101,17 @@ fn finish_constraint(m: &mut Map<String, Value>) {
     for key in ["version", "semver", "regexp", "set_contains"] {
         let v = take_str(m, key);
         if !v.is_empty() {
-            op = key.to_owned();
+            key.clone_into(&mut op);
             r = v;
         }
     }
     if let Some(Value::Bool(b)) = m.remove(&pascal("distinct_hosts")) {
-        op = "distinct_hosts".to_owned();
+        "distinct_hosts".clone_into(&mut op);
         r = b.to_string();
     }
     let p = take_str(m, "distinct_property");
     if !p.is_empty() {
-        op = "distinct_property".to_owned();
+        "distinct_property".clone_into(&mut op);
         l = p;
     }
     put_targets(m, l, r, op);
@@ -132,7 +132,7 @@ fn finish_affinity(m: &mut Map<String, Value>) {
     ] {
         let v = take_str(m, key);
         if !v.is_empty() {
-            op = key.to_owned();
+            key.clone_into(&mut op);
             r = v;
         }
     }

@@ -196,7 +196,7 @@ impl Decoder<'_> {
     /// `meta { ... }`: attributes only, each a string.
     pub(super) fn map_block(&mut self, b: &Block, path: &str, ptr: &str) -> Map<String, Value> {
         let mut out = Map::new();
-        for s in b.body.iter() {
+        for s in &b.body {
             match s {
                 Structure::Attribute(a) => {
                     let k = a.key.as_str();
@@ -243,7 +243,7 @@ impl Decoder<'_> {
         let mut out = Map::new();
         // Names used so far: whether as an attribute, and where first.
         let mut first: HashMap<&str, (bool, Range<usize>)> = HashMap::new();
-        for s in body.iter() {
+        for s in body {
             match s {
                 Structure::Attribute(a) => {
                     let name = a.key.as_str();
@@ -317,12 +317,12 @@ impl Decoder<'_> {
     fn check_interpolations(&mut self, expr: &Expression) {
         match expr {
             Expression::Array(items) => {
-                for item in items.iter() {
+                for item in items {
                     self.check_interpolations(item);
                 }
             }
             Expression::Object(obj) => {
-                for (key, value) in obj.iter() {
+                for (key, value) in obj {
                     if let ObjectKey::Expression(k) = key {
                         self.check_interpolations(k);
                     }
@@ -338,7 +338,7 @@ impl Decoder<'_> {
 
     /// Reports the interpolations of `t` that Nomad would evaluate.
     fn check_template(&mut self, t: &Template) {
-        for el in t.iter() {
+        for el in t {
             let Element::Interpolation(i) = el else {
                 continue;
             };
