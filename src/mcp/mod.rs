@@ -26,10 +26,12 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
 
+pub mod cluster;
 pub mod runs;
 pub mod safety;
 pub mod tools;
 
+pub use cluster::Nomad;
 pub use runs::{
     CancelToken, Cluster, PhaseName, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest,
     RunState, RunStatus, Runs, TaskState,

@@ -888,11 +888,17 @@ impl Server {
                 .as_deref()
                 .map(|n| s2.root.existing(n).map(|r| r.path))
                 .transpose()?;
-            let (file, compiled, phases, _) = s2.compile_jobs(&input.spec(), "planned")?;
+            let spec = input.spec();
+            let vars = s2.options(&spec.vars, None)?.vars;
+            let (file, compiled, phases, _) = s2.compile_jobs(&spec, "planned")?;
             let phases = cluster.plan(&PlanRequest {
                 compiled,
                 phases,
                 nodes,
+                root: s2.root.dir().to_path_buf(),
+                shown: file.file.shown.clone(),
+                text: file.text.clone(),
+                vars,
             })?;
             Ok(PlanOutput {
                 file: file.file.shown,
