@@ -2,7 +2,7 @@
 //! (`tests/nomad_double/`), driven by the official Python MCP SDK (`tests/mcp/double.py`):
 //! a run followed from started to passed with progress notifications, a run cancelled (its
 //! job stopped, not purged), `status` of a finished job (exactly what `nomad-build status`
-//! prints), `plan` on node snapshots, and the server's `NOMAD_TOKEN` in no result.
+//! prints), a failing test phase, `plan` on node snapshots, and the server's `NOMAD_TOKEN` in no result.
 
 mod common;
 
@@ -125,6 +125,7 @@ fn the_cluster_tools_run_cancel_explain_and_plan_against_the_double() {
     std::fs::write(&with_token, scenario.to_string()).expect("write");
     let passing = Double::start(&with_token);
     let long = Double::start(&data("scenarios/long-build.json"));
+    let failing = Double::start(&data("scenarios/test-fails.json"));
 
     let plan_root = tmp.path().join("plan");
     std::fs::create_dir_all(plan_root.join("nodes")).expect("mkdir");
@@ -149,6 +150,7 @@ fn the_cluster_tools_run_cancel_explain_and_plan_against_the_double() {
         .arg(&passing.addr)
         .arg(&token)
         .arg(&long.addr)
+        .arg(&failing.addr)
         .arg(&plan_root)
         .arg(&report)
         .output()
@@ -198,4 +200,7 @@ fn the_cluster_tools_run_cancel_explain_and_plan_against_the_double() {
     let (status, job) = long.get("/v1/job/hello-build-c1", None);
     assert_eq!(status, 200, "the job is still there: {job}");
     assert_eq!(job["Stop"], true);
+
+    // A failed test phase stops the run: publish was never registered.
+    assert_eq!(failing.writes(), ["PUT /v1/jobs", "PUT /v1/jobs"]);
 }

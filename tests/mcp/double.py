@@ -3,10 +3,11 @@ Python MCP SDK, against the Nomad test double (tests/nomad_double/), started by
 tests/mcp_double.rs.
 
 Usage:
-  double.py BINARY PIPELINE ADDR TOKEN LONG_ADDR PLAN_ROOT OUT
+  double.py BINARY PIPELINE ADDR TOKEN LONG_ADDR FAIL_ADDR PLAN_ROOT OUT
 
 PIPELINE is the directory of the double's build.hcl (the server's root), ADDR a double
-playing `all-pass` that requires TOKEN, LONG_ADDR one playing `long-build`, PLAN_ROOT a root
+playing `all-pass` that requires TOKEN, LONG_ADDR one playing `long-build`, FAIL_ADDR one
+playing `test-fails`, PLAN_ROOT a root
 with examples/full/build.hcl and node snapshots in `nodes/`. OUT gets what the Rust side checks
 further: the status explanation and every text the server sent. Any failed check raises, so
 the script exits non-zero with the reason on standard error.
@@ -167,6 +168,24 @@ async def cancelling(binary: str, root: Path, addr: str, report: dict) -> None:
             report["cancelled"] = st
 
 
+async def failing(binary: str, root: Path, addr: str) -> None:
+    env = {"NOMAD_ADDR": addr, "NO_COLOR": "1"}
+    async with stdio_client(params(binary, root, env)) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            r = await call(session, "run", {"run_id": "f1", "wait_seconds": 120})
+            st = r.structured_content
+            check("failing run: failed, no run error", not r.is_error and st["state"] == "failed" and st["error"] is None, st)
+            states = [(p["phase"], p["state"], p["reason"]) for p in st["phases"]]
+            check(
+                "failing run: the test phase failed with the task's exit code, publish never ran",
+                states == [("build", "passed", None), ("test", "failed", "test/unit exited with code 7"), ("publish", "skipped", None)],
+                states,
+            )
+            unit = st["phases"][1]["tasks"][-1]
+            check("failing run: the task", unit == task("unit", "unit", "failed", 7, ["ok 1 - adds", "not ok 2 - subtracts"]), unit)
+
+
 async def planning(binary: str, root: Path) -> None:
     # Nothing listens there: plan never asks the cluster.
     env = {"NOMAD_ADDR": "http://127.0.0.1:9", "NO_COLOR": "1"}
@@ -206,10 +225,11 @@ async def planning(binary: str, root: Path) -> None:
 
 
 def main() -> None:
-    binary, pipeline, addr, token, long_addr, plan_root, out = sys.argv[1:8]
+    binary, pipeline, addr, token, long_addr, fail_addr, plan_root, out = sys.argv[1:9]
     report: dict = {}
     asyncio.run(passing(binary, Path(pipeline), addr, token, report))
     asyncio.run(cancelling(binary, Path(pipeline), long_addr, report))
+    asyncio.run(failing(binary, Path(pipeline), fail_addr))
     asyncio.run(planning(binary, Path(plan_root)))
     check("the token is in no result", not any(token in s for s in seen), [s for s in seen if token in s])
     report["passed"] = passed
