@@ -418,3 +418,163 @@ impl Write for Lines<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::runs::tests::{reporter, request};
+    use crate::mcp::runs::{PhaseState, TaskStatus as Task};
+    use serde_json::json;
+
+    fn task(group: &str, task: &str, state: TaskState, code: Option<i32>, log: &[&str]) -> Task {
+        Task {
+            group: group.to_owned(),
+            task: task.to_owned(),
+            state,
+            exit_code: code,
+            log: log.iter().map(|l| (*l).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_runners_lines_become_reports() {
+        let req = request("r1", &[Phase::Test]);
+        let (r, rx) = reporter(&req);
+        let group = |name: &str| {
+            json!({"Name": name, "Tasks": [
+                {"Name": "watchdog", "Lifecycle": {"Hook": "prestart"}},
+                {"Name": name}
+            ]})
+        };
+        let job = PhaseJob::new(
+            "test",
+            json!({"Job": {"ID": "app-test-r1", "TaskGroups": [group("unit"), group("integration")]}}),
+        )
+        .expect("has an ID");
+        let mut lines = Lines::new(&r, Phase::Test, &job);
+        let transcript = "\
+test: registered job app-test-r1 (evaluation 00000003)
+test: allocation 00000004 placed on node node-1 (task group unit)
+test/unit/watchdog: Started: Task started by client
+test/unit: Started: Task started by client
+test/unit | ok 1 - adds
+test/unit2 | not a task of this phase
+test/integration/watchdog: Started: Task started by client
+test/integration ! boom: hunter2-secret
+test/integration: Terminated: Exit Code: 3
+test/unit: Terminated: Exit Code: 0
+cluster: connection refused; retrying
+test/unit | the last line, without a newline";
+        // The runner writes in pieces that need not end at a line's end.
+        for chunk in transcript.as_bytes().chunks(7) {
+            lines.write_all(chunk).expect("never fails");
+        }
+        lines.end();
+        assert!(lines.submitted);
+        let s = rx.borrow().clone();
+        let p = &s.phases[0];
+        assert_eq!(
+            (p.state, p.job_id.as_deref()),
+            (PhaseState::Running, Some("app-test-r1"))
+        );
+        assert_eq!(
+            p.tasks,
+            [
+                task("unit", "watchdog", TaskState::Running, None, &[]),
+                task(
+                    "unit",
+                    "unit",
+                    TaskState::Complete,
+                    Some(0),
+                    &["ok 1 - adds", "the last line, without a newline"]
+                ),
+                task("integration", "watchdog", TaskState::Running, None, &[]),
+                task(
+                    "integration",
+                    "integration",
+                    TaskState::Failed,
+                    Some(3),
+                    &["boom: [redacted]"]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_phase_with_one_group_is_labelled_by_task() {
+        let req = request("r2", &[Phase::Build]);
+        let (r, rx) = reporter(&req);
+        let job = PhaseJob::new(
+            "build",
+            json!({"Job": {"ID": "app-build-r2", "TaskGroups": [
+                {"Name": "build", "Tasks": [{"Name": "checkout"}, {"Name": "build"}]}
+            ]}}),
+        )
+        .expect("has an ID");
+        let mut lines = Lines::new(&r, Phase::Build, &job);
+        lines
+            .write_all(b"build: registered job app-build-r2 (evaluation 1)\nbuild/checkout | checked out\nbuild/build: Started: Task started by client\n")
+            .expect("never fails");
+        let s = rx.borrow().clone();
+        assert_eq!(
+            s.phases[0].tasks,
+            [
+                task(
+                    "build",
+                    "checkout",
+                    TaskState::Pending,
+                    None,
+                    &["checked out"]
+                ),
+                task("build", "build", TaskState::Running, None, &[]),
+            ]
+        );
+    }
+
+    #[test]
+    fn reasons_read_like_the_command_line() {
+        assert_eq!(
+            reason(&Outcome::TaskFailed {
+                label: "test/unit".into(),
+                code: 7
+            }),
+            "test/unit exited with code 7"
+        );
+        assert_eq!(
+            reason(&Outcome::NotPlaced { job: "j".into() }),
+            "job j was not placed within 5m; it was stopped so that it cannot start later"
+        );
+        assert_eq!(
+            reason(&Outcome::Stopped {
+                job: "j".into(),
+                cause: String::new()
+            }),
+            "job j was stopped"
+        );
+    }
+
+    #[test]
+    fn the_jobs_namespace_and_region_win_over_the_environment() {
+        let env: HashMap<String, String> = [
+            ("NOMAD_ADDR", "http://nomad.example:4646"),
+            ("NOMAD_TOKEN", "hunter2-secret"),
+            ("NOMAD_NAMESPACE", "env-ns"),
+            ("NOMAD_REGION", "env-region"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let n = Nomad::with_env(env);
+        let s = n.settings(Some("builds"), Some("global"));
+        assert_eq!(s.address, "http://nomad.example:4646");
+        assert_eq!(s.token.as_ref().map(|t| t.expose()), Some("hunter2-secret"));
+        assert_eq!(s.namespace.as_deref(), Some("builds"));
+        // `global` stands for the agent's region: the environment's stays.
+        assert_eq!(s.region.as_deref(), Some("env-region"));
+        let s = n.settings(None, Some("eu"));
+        assert_eq!(
+            (s.namespace.as_deref(), s.region.as_deref()),
+            (Some("env-ns"), Some("eu"))
+        );
+    }
+}

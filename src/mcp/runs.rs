@@ -924,6 +924,16 @@ pub(crate) mod tests {
         );
     }
 
+    /// A reporter for `request` outside a registry, and its status.
+    pub(crate) fn reporter(request: &RunRequest) -> (RunReporter, watch::Receiver<RunStatus>) {
+        let (tx, rx) = watch::channel(RunStatus::new(request));
+        let r = RunReporter {
+            tx,
+            redactor: Arc::new(Redactor::default().with("hunter2-secret")),
+        };
+        (r, rx)
+    }
+
     #[test]
     fn log_lines_are_redacted_and_cut() {
         let (tx, rx) = watch::channel(RunStatus::new(&request("r6", &[Phase::Test])));
