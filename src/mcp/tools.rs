@@ -163,8 +163,8 @@ compile_input! {
 compile_input! {
     /// `plan`'s input.
     PlanInput {
-        /// A node snapshot file below the root to check against, instead of the cluster's
-        /// nodes.
+        /// A node snapshot file below the root to check against: a JSON array of the
+        /// `GET /v1/node/:id` answers of the cluster's nodes.
         #[serde(default)]
         nodes: Option<String>,
     }
@@ -864,9 +864,9 @@ impl Server {
         }
     }
 
-    /// Check whether each phase's job can be placed: on the cluster's nodes, or on those of a
-    /// node snapshot file (`nodes`). Returns per phase whether it is placeable or the
-    /// explained failures.
+    /// Check whether each phase's job can be placed on the nodes of a node snapshot file
+    /// (`nodes`), as `nomad-build plan --nodes` does. Returns per phase whether it is
+    /// placeable or the explained failures.
     #[tool(
         name = "plan",
         annotations(
