@@ -1,7 +1,9 @@
 //! `nomad-build mcp [--root DIR]`: the MCP server on standard input and output.
 
 use crate::cli::McpArgs;
-use crate::mcp::{self, Root};
+use std::sync::Arc;
+
+use crate::mcp::{self, Nomad, Root};
 
 /// Serves until the client goes away: exit 0, or 1 when the server cannot start or the
 /// session fails.
@@ -14,7 +16,7 @@ pub(super) fn run(a: &McpArgs) -> u8 {
             return 1;
         }
     };
-    match mcp::run_stdio(root, None) {
+    match mcp::run_stdio(root, Some(Arc::new(Nomad::from_env()))) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");

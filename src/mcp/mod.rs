@@ -3,14 +3,15 @@
 //! Rust SDK (`rmcp`), which negotiates the protocol version and capabilities.
 //!
 //! * [`tools`]: the tools, their schemas and what each does;
+//! * [`cluster`]: [`Nomad`], the [`Cluster`] on the cluster code of `run`, `status` and `plan`;
 //! * [`runs`]: the [`Cluster`] trait the cluster tools are written against, and the registry
 //!   of background runs;
 //! * [`safety`]: confinement below `--root` and the redaction of secrets.
 //!
 //! The tool list is data: [`Server::new`] serves the compiler's tools always and the cluster
-//! tools only with a cluster, so the server never lists a tool that cannot work; a Nomad
-//! implementation of [`Cluster`] is plugged in by passing it to [`run_stdio`] (as
-//! `tests/mcp/cluster.rs` does with a scripted one). Resources:
+//! tools only with a cluster, so the server never lists a tool that cannot work. `nomad-build
+//! mcp` passes [`cluster::Nomad`] (the cluster of the server's `NOMAD_*` environment) to
+//! [`run_stdio`]; `tests/mcp/cluster.rs` passes a scripted one. Resources:
 //! the build.hcl JSON Schema ([`SCHEMA_URI`]) and each rule's documentation
 //! (`nomad-build://rules/<id>`).
 
@@ -26,10 +27,12 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
 
+pub mod cluster;
 pub mod runs;
 pub mod safety;
 pub mod tools;
 
+pub use cluster::Nomad;
 pub use runs::{
     CancelToken, Cluster, PhaseName, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest,
     RunState, RunStatus, Runs, TaskState,
@@ -150,8 +153,15 @@ impl ServerHandler for Server {
              paths are relative to it. `validate` reports diagnostics with rule ids (their \
              documentation is the resource nomad-build://rules/<id>), `render` returns each \
              phase's job as HCL and JSON, `rules` lists the catalogue. Variables come only \
-             from the tools' `vars` and `var_files`.",
-            self.shared.root.dir().display()
+             from the tools' `vars` and `var_files`.{}",
+            self.shared.root.dir().display(),
+            if self.shared.cluster.is_some() {
+                " `run` starts the pipeline on the Nomad cluster in the background \
+                 (`run_status` follows it, `run_cancel` stops its jobs), `status` explains a \
+                 job, `plan` checks placement on a node snapshot."
+            } else {
+                ""
+            }
         ))
     }
 

@@ -74,6 +74,14 @@ pub struct PlanRequest {
     pub phases: Vec<Phase>,
     /// A node snapshot file (canonical, below the root) instead of the cluster's nodes.
     pub nodes: Option<PathBuf>,
+    /// The server's root (canonical), for naming files in messages.
+    pub root: PathBuf,
+    /// How results name the build.hcl (relative to the root).
+    pub shown: String,
+    /// The build.hcl's text, for pointing at its settings.
+    pub text: String,
+    /// The variables it was compiled with.
+    pub vars: crate::load::VarInputs,
 }
 
 /// Whether one phase's job can be placed.
@@ -914,6 +922,16 @@ pub(crate) mod tests {
             last.error.as_deref(),
             Some("the run stopped on an internal error")
         );
+    }
+
+    /// A reporter for `request` outside a registry, and its status.
+    pub(crate) fn reporter(request: &RunRequest) -> (RunReporter, watch::Receiver<RunStatus>) {
+        let (tx, rx) = watch::channel(RunStatus::new(request));
+        let r = RunReporter {
+            tx,
+            redactor: Arc::new(Redactor::default().with("hunter2-secret")),
+        };
+        (r, rx)
     }
 
     #[test]

@@ -163,8 +163,8 @@ compile_input! {
 compile_input! {
     /// `plan`'s input.
     PlanInput {
-        /// A node snapshot file below the root to check against, instead of the cluster's
-        /// nodes.
+        /// A node snapshot file below the root to check against: a JSON array of the
+        /// `GET /v1/node/:id` answers of the cluster's nodes.
         #[serde(default)]
         nodes: Option<String>,
     }
@@ -864,9 +864,9 @@ impl Server {
         }
     }
 
-    /// Check whether each phase's job can be placed: on the cluster's nodes, or on those of a
-    /// node snapshot file (`nodes`). Returns per phase whether it is placeable or the
-    /// explained failures.
+    /// Check whether each phase's job can be placed on the nodes of a node snapshot file
+    /// (`nodes`), as `nomad-build plan --nodes` does. Returns per phase whether it is
+    /// placeable or the explained failures.
     #[tool(
         name = "plan",
         annotations(
@@ -888,11 +888,17 @@ impl Server {
                 .as_deref()
                 .map(|n| s2.root.existing(n).map(|r| r.path))
                 .transpose()?;
-            let (file, compiled, phases, _) = s2.compile_jobs(&input.spec(), "planned")?;
+            let spec = input.spec();
+            let vars = s2.options(&spec.vars, None)?.vars;
+            let (file, compiled, phases, _) = s2.compile_jobs(&spec, "planned")?;
             let phases = cluster.plan(&PlanRequest {
                 compiled,
                 phases,
                 nodes,
+                root: s2.root.dir().to_path_buf(),
+                shown: file.file.shown.clone(),
+                text: file.text.clone(),
+                vars,
             })?;
             Ok(PlanOutput {
                 file: file.file.shown,

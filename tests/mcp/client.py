@@ -87,10 +87,13 @@ async def sdk_session(binary: str, root: Path, env: dict[str, str], token: str) 
 
             listed = await session.list_tools()
             tools = {t.name: t for t in listed.tools}
-            check("tools/list: the compiler's tools only", sorted(tools) == ["render", "rules", "validate"], sorted(tools))
+            check("tools/list: the compiler's and the cluster's tools", sorted(tools) == ["plan", "render", "rules", "run", "run_cancel", "run_status", "status", "validate"], sorted(tools))
             for name, t in tools.items():
-                check(f"tools/list: {name} input schema", t.input_schema.get("type") == "object", t.input_schema)
                 check(f"tools/list: {name} output schema", (t.output_schema or {}).get("type") == "object", t.output_schema)
+            for name, t in tools.items():
+                if name not in ("render", "rules", "validate"):
+                    continue
+                check(f"tools/list: {name} input schema", t.input_schema.get("type") == "object", t.input_schema)
                 check(f"tools/list: {name} read-only", t.annotations is not None and t.annotations.read_only_hint is True, t.annotations)
             props = tools["render"].input_schema["properties"]
             for field in ["path", "text", "file_name", "run_id", "phases", "vars", "var_files", "templates"]:
@@ -208,7 +211,7 @@ async def modern_session(binary: str, root: Path, env: dict[str, str]) -> None:
             check("discover: the latest revision", session.protocol_version == "2026-07-28", session.protocol_version)
             check("discover: the handshake revisions too", "2025-11-25" in found.supported_versions, found)
             listed = await session.list_tools()
-            check("discover: the same tools", sorted(t.name for t in listed.tools) == ["render", "rules", "validate"])
+            check("discover: the same tools", sorted(t.name for t in listed.tools) == ["plan", "render", "rules", "run", "run_cancel", "run_status", "status", "validate"])
             r = await session.call_tool("validate", {"path": "broken"})
             check("discover: validate", r.structured_content["diagnostics"][0]["rule"] == "unknown-attribute", r)
 
@@ -263,8 +266,12 @@ def raw_session(binary: str, root: Path, env: dict[str, str]) -> None:
         check("raw: an unknown method gets Method not found", r.get("error", {}).get("code") == -32601, r)
         r = request(4, "tools/call", {"name": "no_such_tool", "arguments": {}})
         check("raw: an unknown tool gets Invalid params", r.get("error", {}).get("code") == -32602, r)
-        r = request(5, "tools/call", {"name": "run", "arguments": {}})
-        check("raw: cluster tools are not served without a cluster", r.get("error", {}).get("code") == -32602, r)
+        r = request(5, "tools/call", {"name": "run_status", "arguments": {}})
+        check(
+            "raw: a tool call without its required argument is a tool error naming it",
+            r.get("result", {}).get("isError") is True and "run_id" in r["result"]["content"][0]["text"],
+            r,
+        )
         r = request(6, "tools/call", {"name": "validate", "arguments": {"path": "broken"}})
         check(
             "raw: still serving after malformed input",
