@@ -226,6 +226,10 @@ pub struct LocalArgs {
     /// Keep the work directory afterwards.
     #[arg(long)]
     pub keep: bool,
+    /// Buildah's layer cache (its graph root), kept across runs; default: in the work
+    /// directory. Runs may share it at the same time.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Run the `checkout` tasks (clone `source.url`) instead of using the working tree.
     #[arg(long)]
     pub clone: bool,

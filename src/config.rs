@@ -240,8 +240,13 @@ pub enum Isolation {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cache {
-    /// Nomad host volume mounted at `/var/lib/containers`.
+    /// Nomad host volume mounted at `/var/lib/containers`: buildah's storage, kept between
+    /// builds on the node; the build then reuses unchanged layers (`--layers`).
     pub host_volume: Option<String>,
+    /// Repository (without tag) the build pushes its layers to and pulls them from
+    /// (`--cache-to`/`--cache-from`), e.g. `registry.example.com/acme/cache`; credentials and
+    /// `insecure` come from its `registry` block, as for pushes.
+    pub registry: Option<String>,
 }
 
 /// `resources { ... }`.

@@ -179,6 +179,10 @@ pub struct BuildCtx {
     pub fuse: bool,
     /// Host volume for `/var/lib/containers`.
     pub cache_volume: Option<String>,
+    /// Repository for `--cache-to`/`--cache-from`.
+    pub cache_registry: Option<String>,
+    /// Whether the build reuses layers (`--layers`): with a host volume or a registry cache.
+    pub layers: bool,
     /// Containerfile as passed to buildah: relative to the checkout (not to the context, which
     /// buildah would try second), normalised, behind `./` (see [`confine::as_argument`]).
     pub containerfile: Option<String>,
@@ -570,6 +574,11 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         privileged: b.privileged.unwrap_or(true),
         fuse: b.fuse.unwrap_or(false),
         cache_volume: b.cache.as_ref().and_then(|c| c.host_volume.clone()),
+        cache_registry: b.cache.as_ref().and_then(|c| c.registry.clone()),
+        layers: b
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.host_volume.is_some() || c.registry.is_some()),
         containerfile,
         context,
         target: p.image.target.clone(),
@@ -586,6 +595,7 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         auth: all_auth.clone(),
+        // Buildah's one `--tls-verify` covers pulls and the cache's pushes alike.
         insecure_pull: p.registry.values().any(|r| r.insecure),
         insecure_push: staging_registry.insecure,
         resources: ResourcesCtx {

@@ -386,6 +386,7 @@ fn expected(v: &Values, sandbox: &Sandbox, task: &str) -> Vec<Vec<String>> {
             ],
             strings(&["git", "checkout", "-q", "--detach", "FETCH_HEAD"]),
             strings(&["git", "log", "-1", "--format=checked out %H"]),
+            strings(&["git", "log", "-1", "--format=%ct"]),
         ],
         "build" => {
             let context = lexical(".", &v.context).expect("an accepted context");

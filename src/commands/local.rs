@@ -58,11 +58,25 @@ pub(super) fn run(a: &LocalArgs, color: Color) -> u8 {
             return 1;
         }
     };
+    // storage.conf needs an absolute graph root; the directory may not exist yet.
+    let cache_dir = match a
+        .cache_dir
+        .as_deref()
+        .map(|d| std::fs::create_dir_all(d).and_then(|()| std::path::absolute(d)))
+    {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            eprintln!("error: cannot use the cache directory: {e}");
+            return 1;
+        }
+    };
     let lopts = LocalOptions {
         secrets,
         workdir: workdir.path().to_path_buf(),
         clone: a.clone,
         source_dir: local::source_dir(&a.file),
+        cache_dir,
     };
     let mut out = std::io::stdout().lock();
     let results = local::run(&compiled, &phases, &lopts, &mut out);

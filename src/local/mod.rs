@@ -54,6 +54,9 @@ pub struct LocalOptions {
     pub clone: bool,
     /// The working tree that stands in for the checkout.
     pub source_dir: PathBuf,
+    /// Buildah's graph root (the layer cache): `--cache-dir`, else `containers/graph` in the
+    /// work directory. The run root stays in the work directory.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// How one task ended.
@@ -265,7 +268,10 @@ pub fn run(
         &conf,
         format!(
             "[storage]\ndriver = \"vfs\"\ngraphroot = \"{}\"\nrunroot = \"{}\"\n",
-            storage.join("graph").display(),
+            opts.cache_dir
+                .clone()
+                .unwrap_or_else(|| storage.join("graph"))
+                .display(),
             storage.join("run").display()
         ),
     );
@@ -335,6 +341,21 @@ pub fn run(
         }
     }
     results
+}
+
+/// The commit time (seconds since the epoch) of HEAD in `dir`, when it is a git working tree
+/// with a commit.
+fn commit_time(dir: &Path) -> Option<u64> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%ct"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 fn task_name(t: &Task) -> &str {
@@ -510,6 +531,13 @@ impl TaskCtx<'_> {
                 #[cfg(unix)]
                 if let Err(e) = std::os::unix::fs::symlink(&self.opts.source_dir, &src) {
                     return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
+                }
+            }
+            // What the checkout writes for the build's `--timestamp`: HEAD's commit time.
+            if let Some(epoch) = commit_time(&self.opts.source_dir) {
+                let file = alloc_dir.join("source-date-epoch");
+                if let Err(e) = std::fs::write(&file, format!("{epoch}\n")) {
+                    return self.fail(out, phase, &format!("cannot write {}: {e}", file.display()));
                 }
             }
             return Status::Skipped(SKIP_CHECKOUT);

@@ -38,6 +38,9 @@ declare_rule! {
 pub(super) fn check(cx: &mut Cx<'_>) {
     let p = cx.p;
     image(cx, "/image/repository", &p.image.repository, false);
+    if let Some(repo) = p.build.cache.as_ref().and_then(|c| c.registry.as_ref()) {
+        image(cx, "/build/cache/registry", repo, false);
+    }
     if let Some(img) = &p.build.builder_image {
         image(cx, "/build/builder_image", img, true);
     }

@@ -124,6 +124,7 @@ registry! {
     duplicate_block,
     duplicate_key,
     duplicate_label,
+    empty_cache => check,
     env_value_interpolated => check,
     extra_label,
     file_unreadable,

@@ -8,7 +8,8 @@ declare_rule! {
     ///
     /// `build.storage_driver = "overlay"` comes with something overlay can stack on: a
     /// `cache { host_volume = ... }` (a host directory at `/var/lib/containers`) or
-    /// `fuse = true` (fuse-overlayfs).
+    /// `fuse = true` (fuse-overlayfs). `cache { registry = ... }` alone does not count: the
+    /// layers it pulls are stored in the task's own filesystem.
     ///
     /// ## Why it matters
     ///

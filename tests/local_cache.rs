@@ -1,0 +1,461 @@
+//! End to end: the build's layer cache with `nomad-build local` and the host's buildah against
+//! a real registry (distribution, htpasswd auth, plain HTTP on 127.0.0.1). Layers are reused
+//! across runs, never when an input changed; two builds share one store at the same time; the
+//! same commit gives the same digest from cold stores; a registry cache fills an empty store.
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const USER: &str = "cache-robot";
+const PASSWORD: &str = "c4che pw:+/@";
+/// Printed by the fixture's `RUN` step, so its absence shows the step came from the cache
+/// (the step's own `STEP 2/3: RUN ...` line has it with quotes in the middle).
+const RUN_MARK: &str = "greeting-step-ran";
+
+struct Registry {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn checked(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("command runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn start_registry() -> Registry {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
+    fs::write(dir.path().join("htpasswd"), htpasswd).expect("htpasswd");
+    let config = format!(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: {addr}\n  secret: cache-test-secret\nauth:\n  htpasswd:\n    realm: e2e\n    path: {root}/htpasswd\n",
+        root = dir.path().display()
+    );
+    fs::write(dir.path().join("config.yml"), config).expect("config");
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(dir.path().join("config.yml"))
+        .stdout(fs::File::create(dir.path().join("log")).expect("log"))
+        .stderr(fs::File::create(dir.path().join("err")).expect("log"))
+        .spawn()
+        .expect("docker-registry starts (apt-get install docker-registry)");
+    let reg = Registry {
+        child,
+        addr,
+        _dir: dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&reg.addr).is_err() {
+        assert!(Instant::now() < deadline, "the registry did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    reg
+}
+
+fn auth_file(dir: &Path, addr: &str) -> PathBuf {
+    let token = nomad_build::local::ctmpl::base64(format!("{USER}:{PASSWORD}").as_bytes());
+    let path = dir.join("auth.json");
+    fs::write(
+        &path,
+        serde_json::json!({ "auths": { addr: { "auth": token } } }).to_string(),
+    )
+    .expect("auth");
+    path
+}
+
+/// Builds `<addr>/base/busybox:1` FROM scratch with the static busybox and `/base-version`
+/// holding `version`, and pushes it (replacing an earlier one).
+fn push_base_image(reg: &Registry, work: &Path, version: &str) {
+    let ctx = work.join(format!("base-{version}"));
+    fs::create_dir_all(&ctx).expect("mkdir");
+    fs::copy("/bin/busybox", ctx.join("busybox")).expect("busybox-static is installed");
+    fs::write(ctx.join("base-version"), version).expect("version");
+    fs::write(
+        ctx.join("Containerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY base-version /base-version\n",
+    )
+    .expect("containerfile");
+    let conf = work.join("base-storage.conf");
+    fs::write(
+        &conf,
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
+            work.join("base-storage").display()
+        ),
+    )
+    .expect("storage.conf");
+    let auth = auth_file(work, &reg.addr);
+    let image = format!("{}/base/busybox:1", reg.addr);
+    let buildah = || {
+        let mut c = Command::new("buildah");
+        c.env("CONTAINERS_STORAGE_CONF", &conf)
+            .env("REGISTRY_AUTH_FILE", &auth);
+        c
+    };
+    checked(
+        buildah()
+            .args(["build", "--isolation=chroot", "--tag", &image])
+            .arg(&ctx),
+    );
+    checked(buildah().args([
+        "push",
+        "--tls-verify=false",
+        &image,
+        &format!("docker://{image}"),
+    ]));
+}
+
+/// `build.hcl` of the fixture: one pipeline with the given `cache` body and build argument.
+fn build_hcl(reg: &Registry, cache: &str, greeting: &str) -> String {
+    format!(
+        r#"pipeline "cached" {{
+  vault {{
+    role     = "ci"
+    audience = ["vault.io"]
+  }}
+
+  source {{
+    url = "https://git.example.com/acme/cached.git"
+  }}
+
+  image {{
+    repository = "{addr}/acme/cached"
+    build_args = {{
+      GREETING = "{greeting}"
+    }}
+  }}
+
+  registry "{addr}" {{
+    insecure = true
+    credentials {{
+      path = "secret/data/ci/registry"
+    }}
+  }}
+
+  build {{
+    timeout = "10m"
+    cache {{
+      {cache}
+    }}
+  }}
+}}
+"#,
+        addr = reg.addr
+    )
+}
+
+/// A git repository whose Containerfile has a `RUN` that reads the build argument and the base
+/// image, and a `COPY`.
+fn fixture_repo(reg: &Registry, dir: &Path, cache: &str) -> PathBuf {
+    repo_with(reg, dir, cache, "ARG GREETING\n")
+}
+
+/// The fixture repository with `arg` before its `RUN` step.
+fn repo_with(reg: &Registry, dir: &Path, cache: &str, arg: &str) -> PathBuf {
+    let repo = dir.join("repo");
+    fs::create_dir_all(&repo).expect("mkdir");
+    fs::write(
+        repo.join("Containerfile"),
+        format!(
+            "FROM {}/base/busybox:1\n{arg}RUN echo greeting-step-\"\"ran && echo \"${{GREETING:-hello}}\" > /greeting.txt && cat /base-version > /seen-base.txt\nCOPY file.txt /file.txt\n",
+            reg.addr
+        ),
+    )
+    .expect("containerfile");
+    fs::write(repo.join("file.txt"), "first").expect("file");
+    fs::write(repo.join("build.hcl"), build_hcl(reg, cache, "hello")).expect("build.hcl");
+    git(&repo, &["init", "-q"]);
+    commit(&repo, "fixture");
+    repo
+}
+
+fn git(repo: &Path, args: &[&str]) {
+    checked(Command::new("git").current_dir(repo).args(args));
+}
+
+fn commit(repo: &Path, msg: &str) {
+    git(repo, &["add", "."]);
+    git(
+        repo,
+        &[
+            "-c",
+            "user.name=e2e",
+            "-c",
+            "user.email=e2e@example.com",
+            "commit",
+            "-qm",
+            msg,
+        ],
+    );
+}
+
+fn secrets(dir: &Path) -> PathBuf {
+    let path = dir.join("secrets.json");
+    let body = serde_json::json!({
+        "secret/data/ci/registry": { "username": USER, "password": PASSWORD },
+    });
+    fs::write(&path, body.to_string()).expect("secrets");
+    path
+}
+
+/// `nomad-build local --phase build` with its own work directory and the given cache directory.
+fn local_cmd(repo: &Path, run_id: &str, secrets: &Path, work: &Path, cache: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nomad-build"));
+    c.current_dir(repo)
+        .args(["local", "build.hcl", "--phase", "build", "--run-id", run_id])
+        .arg("--secrets")
+        .arg(secrets)
+        .arg("--workdir")
+        .arg(work.join(format!("work-{run_id}")))
+        .arg("--cache-dir")
+        .arg(cache)
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn build(repo: &Path, run_id: &str, secrets: &Path, work: &Path, cache: &Path) -> String {
+    let out = checked(&mut local_cmd(repo, run_id, secrets, work, cache));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!stdout.contains(PASSWORD), "the password is in the output");
+    stdout
+}
+
+/// The `pushed <image>@<digest>` digest of a build's output.
+fn pushed_digest(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.split_once("| pushed ").map(|(_, r)| r))
+        .and_then(|r| r.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or_else(|| panic!("no pushed digest in:\n{stdout}"))
+}
+
+/// The content of `path` in the staging image of `run_id`: copied out of the registry with
+/// skopeo, read from the topmost layer that has it.
+fn file_in_image(reg: &Registry, work: &Path, run_id: &str, path: &str) -> String {
+    let dest = work.join(format!("oci-{run_id}"));
+    let _ = fs::remove_dir_all(&dest);
+    let auth = auth_file(work, &reg.addr);
+    checked(
+        Command::new("skopeo")
+            .args(["copy", "--src-tls-verify=false", "--src-authfile"])
+            .arg(&auth)
+            .arg(format!("docker://{}/acme/cached:build-{run_id}", reg.addr))
+            .arg(format!("oci:{}", dest.display())),
+    );
+    let blob = |digest: &str| {
+        dest.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let json = |p: PathBuf| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(p).expect("blob")).expect("json")
+    };
+    let index = json(dest.join("index.json"));
+    let manifest = json(blob(
+        index["manifests"][0]["digest"].as_str().expect("manifest"),
+    ));
+    let layers = manifest["layers"].as_array().expect("layers");
+    for layer in layers.iter().rev() {
+        let file = blob(layer["digest"].as_str().expect("digest"));
+        let out = Command::new("tar")
+            .arg("-xzOf")
+            .arg(&file)
+            .arg(path)
+            .output()
+            .expect("tar runs");
+        if out.status.success() {
+            return String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        }
+    }
+    panic!("no layer of build-{run_id} has {path}");
+}
+
+#[test]
+fn a_rebuild_reuses_layers_and_never_a_stale_one() {
+    let reg = start_registry();
+    let work = tempfile::tempdir().expect("tempdir");
+    let w = work.path();
+    push_base_image(&reg, w, "base-1");
+    let cache_body = "host_volume = \"buildah-cache\"";
+    let repo = fixture_repo(&reg, w, cache_body);
+    let sec = secrets(w);
+    let cache = w.join("cache");
+
+    let cold = build(&repo, "r1", &sec, w, &cache);
+    assert!(cold.contains(RUN_MARK), "{cold}");
+    let again = build(&repo, "r2", &sec, w, &cache);
+    assert!(
+        !again.contains(RUN_MARK),
+        "the RUN step was repeated:\n{again}"
+    );
+    assert!(again.contains("Using cache"), "{again}");
+    assert_eq!(pushed_digest(&cold), pushed_digest(&again));
+    assert_eq!(file_in_image(&reg, w, "r2", "file.txt"), "first");
+
+    // A changed file: the COPY step runs again, the RUN above it does not.
+    fs::write(repo.join("file.txt"), "second").expect("file");
+    commit(&repo, "change the file");
+    let out = build(&repo, "r3", &sec, w, &cache);
+    assert!(!out.contains(RUN_MARK), "{out}");
+    assert_eq!(file_in_image(&reg, w, "r3", "file.txt"), "second");
+
+    // A changed build argument: the RUN step runs again.
+    fs::write(
+        repo.join("build.hcl"),
+        build_hcl(&reg, cache_body, "bonjour"),
+    )
+    .expect("hcl");
+    commit(&repo, "change the build argument");
+    let out = build(&repo, "r4", &sec, w, &cache);
+    assert!(out.contains(RUN_MARK), "{out}");
+    assert_eq!(file_in_image(&reg, w, "r4", "greeting.txt"), "bonjour");
+    assert_eq!(file_in_image(&reg, w, "r4", "seen-base.txt"), "base-1");
+
+    // A new base image under the same tag: pulled, and every step above it runs again.
+    push_base_image(&reg, w, "base-2");
+    let out = build(&repo, "r5", &sec, w, &cache);
+    assert!(out.contains(RUN_MARK), "{out}");
+    assert_eq!(file_in_image(&reg, w, "r5", "seen-base.txt"), "base-2");
+    assert_eq!(file_in_image(&reg, w, "r5", "greeting.txt"), "bonjour");
+    assert_eq!(file_in_image(&reg, w, "r5", "file.txt"), "second");
+}
+
+#[test]
+fn two_builds_at_once_share_one_store() {
+    let reg = start_registry();
+    let work = tempfile::tempdir().expect("tempdir");
+    let w = work.path();
+    push_base_image(&reg, w, "base-1");
+    let repo = fixture_repo(&reg, w, "host_volume = \"buildah-cache\"");
+    let sec = secrets(w);
+    // One graph root, as the host volume of a node; each build has its own run root, as each
+    // task has its own /run.
+    let cache = w.join("cache");
+    let a = local_cmd(&repo, "a", &sec, w, &cache)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("first build starts");
+    let b = local_cmd(&repo, "b", &sec, w, &cache)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("second build starts");
+    let (a, b) = (
+        a.wait_with_output().expect("first build"),
+        b.wait_with_output().expect("second build"),
+    );
+    for (name, o) in [("a", &a), ("b", &b)] {
+        assert!(
+            o.status.success(),
+            "build {name} failed:\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(file_in_image(&reg, w, name, "file.txt"), "first");
+        assert_eq!(file_in_image(&reg, w, name, "greeting.txt"), "hello");
+    }
+    // The store is intact afterwards: a third build reuses every layer and checks out.
+    let out = build(&repo, "c", &sec, w, &cache);
+    assert!(!out.contains(RUN_MARK), "{out}");
+    assert_eq!(
+        pushed_digest(&out),
+        pushed_digest(&String::from_utf8_lossy(&a.stdout))
+    );
+    let check = Command::new("buildah")
+        .env(
+            "CONTAINERS_STORAGE_CONF",
+            w.join("work-c/containers/storage.conf"),
+        )
+        .args(["images", "--quiet"])
+        .output()
+        .expect("buildah runs");
+    assert!(check.status.success(), "{check:?}");
+}
+
+#[test]
+fn the_same_commit_gives_the_same_digest_from_cold_stores() {
+    let reg = start_registry();
+    let work = tempfile::tempdir().expect("tempdir");
+    let w = work.path();
+    push_base_image(&reg, w, "base-1");
+    let repo = fixture_repo(&reg, w, "host_volume = \"buildah-cache\"");
+    let sec = secrets(w);
+    let first = build(&repo, "cold1", &sec, w, &w.join("cache-1"));
+    // A second apart at least, so a wall-clock timestamp would differ.
+    std::thread::sleep(Duration::from_millis(1100));
+    let second = build(&repo, "cold2", &sec, w, &w.join("cache-2"));
+    assert!(second.contains(RUN_MARK), "the second store was not cold");
+    assert_eq!(pushed_digest(&first), pushed_digest(&second));
+    // A new commit (a later commit time) of the same tree gives another digest.
+    std::thread::sleep(Duration::from_millis(1100));
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=e2e",
+            "-c",
+            "user.email=e2e@example.com",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "empty",
+        ],
+    );
+    let third = build(&repo, "cold3", &sec, w, &w.join("cache-3"));
+    assert_ne!(pushed_digest(&first), pushed_digest(&third));
+}
+
+#[test]
+fn a_registry_cache_fills_an_empty_store() {
+    let reg = start_registry();
+    let work = tempfile::tempdir().expect("tempdir");
+    let w = work.path();
+    push_base_image(&reg, w, "base-1");
+    let cache_body = format!("registry = \"{}/acme/cache\"", reg.addr);
+    // No `ARG` step: buildah 1.28 pushes the cache of a step that changes no file but cannot
+    // pull it back, which ends the reuse there (docs/cache.md).
+    let repo = repo_with(&reg, w, &cache_body, "");
+    let sec = secrets(w);
+    let filled = build(&repo, "fill", &sec, w, &w.join("store-1"));
+    assert!(filled.contains(RUN_MARK), "{filled}");
+    assert!(filled.contains("Pushing cache"), "{filled}");
+    // Another node: an empty store. The layers come from the registry; no step runs.
+    let pulled = build(&repo, "pull", &sec, w, &w.join("store-2"));
+    assert!(
+        !pulled.contains(RUN_MARK),
+        "the RUN step was rebuilt:\n{pulled}\nafter filling the cache with:\n{filled}"
+    );
+    assert!(pulled.contains("Cache pulled from remote"), "{pulled}");
+    assert_eq!(pushed_digest(&filled), pushed_digest(&pulled));
+    assert_eq!(file_in_image(&reg, w, "pull", "greeting.txt"), "hello");
+    // A changed file is not served from the registry cache either.
+    fs::write(repo.join("file.txt"), "second").expect("file");
+    commit(&repo, "change the file");
+    let changed = build(&repo, "changed", &sec, w, &w.join("store-3"));
+    assert_eq!(file_in_image(&reg, w, "changed", "file.txt"), "second");
+    assert!(!changed.contains(RUN_MARK), "{changed}");
+}
