@@ -14,6 +14,7 @@ pub mod status;
 pub mod tls;
 pub mod version;
 pub mod wait;
+pub mod watchdog;
 
 use client::ApiError;
 

@@ -21,8 +21,10 @@ use super::client::{encode, ApiError, Client, Notice};
 use super::explain::{self, Mapping};
 use super::logs::{Follower, LogEvent, Stream};
 use super::status::{self, StopCause};
+use super::watchdog;
 use super::{describe_error, exit, Action};
 use crate::diag::{Color, Sources};
+use crate::phase::{PlannedTask, Role};
 
 /// How long one blocking query waits at most.
 const WAIT: Duration = Duration::from_secs(30);
@@ -42,6 +44,9 @@ pub struct PhaseJob {
     pub job_id: String,
     /// The register body.
     pub job: Value,
+    /// `(group, task)` of the watchdog tasks, from the rendered phase's roles
+    /// ([`PhaseJob::with_roles`]); `None`: the job's prestart sidecars.
+    watchdogs: Option<BTreeSet<(String, String)>>,
 }
 
 impl PhaseJob {
@@ -56,7 +61,21 @@ impl PhaseJob {
             phase: phase.into(),
             job_id,
             job,
+            watchdogs: None,
         })
+    }
+
+    /// The roles of the phase's tasks, as the plan declared them (`Rendered::tasks`): the
+    /// watchdog's events and its stop at the end are not task results.
+    pub fn with_roles(mut self, tasks: &[PlannedTask]) -> PhaseJob {
+        self.watchdogs = Some(
+            tasks
+                .iter()
+                .filter(|t| t.role == Role::Watchdog)
+                .map(|t| (t.group.clone(), t.task.clone()))
+                .collect(),
+        );
+        self
     }
 
     /// Groups and their tasks (prestart tasks first), from the job JSON.
@@ -75,6 +94,12 @@ impl PhaseJob {
                     .and_then(Value::as_array)
                     .cloned()
                     .unwrap_or_default();
+                let group = g
+                    .get("Name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("group")
+                    .to_owned();
+                let mut watchdog = None;
                 let mut specs: Vec<(bool, String)> = tasks
                     .iter()
                     .map(|t| {
@@ -82,22 +107,38 @@ impl PhaseJob {
                             .pointer("/Lifecycle/Hook")
                             .and_then(Value::as_str)
                             .unwrap_or("");
+                        let sidecar = t
+                            .pointer("/Lifecycle/Sidecar")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false);
                         let name = t
                             .get("Name")
                             .and_then(Value::as_str)
                             .unwrap_or("task")
                             .to_owned();
+                        let is_watchdog = match &self.watchdogs {
+                            Some(w) => w.contains(&(group.clone(), name.clone())),
+                            None => hook == "prestart" && sidecar,
+                        };
+                        if is_watchdog {
+                            let env: BTreeMap<String, String> = t
+                                .get("Env")
+                                .cloned()
+                                .and_then(|e| serde_json::from_value(e).ok())
+                                .unwrap_or_default();
+                            watchdog = Some(WatchdogSpec {
+                                task: name.clone(),
+                                timeout: watchdog::timeout(&env),
+                            });
+                        }
                         (hook != "prestart", name)
                     })
                     .collect();
                 specs.sort_by_key(|(main, _)| *main);
                 GroupSpec {
-                    name: g
-                        .get("Name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("group")
-                        .to_owned(),
+                    name: group,
                     tasks: specs.into_iter().map(|(_, n)| n).collect(),
+                    watchdog,
                 }
             })
             .collect()
@@ -116,6 +157,19 @@ impl PhaseJob {
 struct GroupSpec {
     name: String,
     tasks: Vec<String>,
+    watchdog: Option<WatchdogSpec>,
+}
+
+#[derive(Debug, Clone)]
+struct WatchdogSpec {
+    task: String,
+    timeout: Option<Duration>,
+}
+
+impl GroupSpec {
+    fn is_watchdog(&self, task: &str) -> bool {
+        self.watchdog.as_ref().is_some_and(|w| w.task == task)
+    }
 }
 
 /// How a run behaves.
@@ -417,14 +471,17 @@ fn not_run(p: &PhaseJob) -> Vec<TaskRow> {
     groups
         .iter()
         .flat_map(|g| {
-            g.tasks.iter().map(move |t| TaskRow {
-                phase: p.phase.clone(),
-                task: column(&g.name, t, several),
-                status: TaskStatus::NotRun,
-                duration: None,
-                alloc: String::new(),
-                node: String::new(),
-            })
+            g.tasks
+                .iter()
+                .filter(|t| !g.is_watchdog(t))
+                .map(move |t| TaskRow {
+                    phase: p.phase.clone(),
+                    task: column(&g.name, t, several),
+                    status: TaskStatus::NotRun,
+                    duration: None,
+                    alloc: String::new(),
+                    node: String::new(),
+                })
         })
         .collect()
 }
@@ -524,6 +581,8 @@ struct TaskTrack {
     finished: usize,
     /// Everything (logs, events) reported.
     reported: bool,
+    /// A watchdog: its events are not shown (its log lines are).
+    quiet: bool,
 }
 
 struct Phase<'p> {
@@ -670,6 +729,7 @@ fn run_phase(
     }
     out.end_bar();
     let rows = rows(&ph);
+    let fired = watchdog_fired(&ph);
     let outcome = outcome.unwrap_or_else(|| phase_outcome(&rows, p));
     match &outcome {
         Outcome::Passed => out.line(&format!("{}: passed", p.phase)),
@@ -679,10 +739,16 @@ fn run_phase(
                 p.phase
             ));
         }
-        Outcome::TimedOut { label } => out.line(&format!(
-            "{}: failed: {label} was stopped by its timeout (max_run_duration)",
-            p.phase
-        )),
+        Outcome::TimedOut { label } => match &fired {
+            Some(timed_out) => out.line(&format!(
+                "{}: failed: {timed_out}: the watchdog task stopped {label}",
+                p.phase
+            )),
+            None => out.line(&format!(
+                "{}: failed: {label} was stopped by its timeout (max_run_duration)",
+                p.phase
+            )),
+        },
         Outcome::Lost { label, why } => out.line(&format!("{}: failed: {label} {why}", p.phase)),
         _ => {}
     }
@@ -1043,6 +1109,7 @@ fn update_tasks(client: &Client, ph: &mut Phase<'_>, tx: &Sender<Event>, out: &m
             let label = ph.label(&g.name, t);
             let key = (a.id.clone(), t.clone());
             let track = ph.tracks.entry(key).or_default();
+            track.quiet = g.is_watchdog(t);
             if state.started() && track.followers.is_empty() && !track.reported {
                 for s in [Stream::Stdout, Stream::Stderr] {
                     track.followers.push(Follower::start(
@@ -1103,7 +1170,7 @@ fn print_events(
     let since = track.last_event;
     for e in events.iter().filter(|e| e.time > since) {
         track.last_event = e.time;
-        if matches!(e.kind.as_str(), "Received" | "Task Setup") {
+        if track.quiet || matches!(e.kind.as_str(), "Received" | "Task Setup") {
             continue;
         }
         let text = e.text();
@@ -1283,7 +1350,13 @@ fn rows(ph: &Phase<'_>) -> Vec<TaskRow> {
     let mut rows = Vec::new();
     for g in &ph.groups {
         let alloc = finals.iter().find(|a| a.task_group == g.name);
-        for t in &g.tasks {
+        // Without an allocation the watchdog has no state worth a row.
+        let tasks: Vec<&String> = g
+            .tasks
+            .iter()
+            .filter(|t| alloc.is_some() || !g.is_watchdog(t))
+            .collect();
+        for t in tasks {
             let mut row = TaskRow {
                 phase: ph.p.phase.clone(),
                 task: column(&g.name, t, several),
@@ -1312,8 +1385,71 @@ fn rows(ph: &Phase<'_>) -> Vec<TaskRow> {
             }
             rows.push(row);
         }
+        if let (Some(w), Some(a)) = (&g.watchdog, alloc) {
+            watchdog_rows(&mut rows, g, w, a, several);
+        }
     }
     rows
+}
+
+/// The watchdog of group `g` is not a task result: when it fired, the siblings it had
+/// Nomad kill timed out; otherwise its row goes, unless it failed by itself.
+fn watchdog_rows(
+    rows: &mut Vec<TaskRow>,
+    g: &GroupSpec,
+    w: &WatchdogSpec,
+    a: &Allocation,
+    several: bool,
+) {
+    let name = column(&g.name, &w.task, several);
+    let first = rows.len() - g.tasks.len();
+    let Some(state) = a.task_states.get(&w.task) else {
+        remove_row(rows, first, &name);
+        return;
+    };
+    if watchdog::fired(state) {
+        let mut any = false;
+        for (row, t) in rows[first..].iter_mut().zip(&g.tasks) {
+            let stopped = a
+                .task_states
+                .get(t)
+                .is_some_and(|s| watchdog::stopped_by(s, &w.task) && s.started());
+            if t != &w.task && stopped {
+                let code = a.task_states.get(t).and_then(api::TaskState::exit_code);
+                row.status = TaskStatus::TimedOut(code);
+                any = true;
+            }
+        }
+        if any {
+            remove_row(rows, first, &name);
+        } else if let Some(r) = rows[first..].iter_mut().find(|r| r.task == name) {
+            r.status = TaskStatus::TimedOut(Some(watchdog::EXIT));
+        }
+        return;
+    }
+    let keep = rows[first..].iter().any(|r| {
+        r.task == name && matches!(r.status, TaskStatus::Failed(_) | TaskStatus::NoExitCode(_))
+    });
+    if !keep {
+        remove_row(rows, first, &name);
+    }
+}
+
+fn remove_row(rows: &mut Vec<TaskRow>, first: usize, name: &str) {
+    if let Some(i) = rows[first..].iter().position(|r| r.task == name) {
+        rows.remove(first + i);
+    }
+}
+
+/// `timed out after 20m` when a watchdog of the phase fired.
+fn watchdog_fired(ph: &Phase<'_>) -> Option<String> {
+    let finals = ph.final_allocs();
+    ph.groups.iter().find_map(|g| {
+        let w = g.watchdog.as_ref()?;
+        let a = finals.iter().find(|a| a.task_group == g.name)?;
+        let s = a.task_states.get(&w.task)?;
+        watchdog::fired(s).then(|| watchdog::timed_out(w.timeout))
+    })
 }
 
 fn task_status(a: &Allocation, s: &api::TaskState, stopped: bool) -> TaskStatus {

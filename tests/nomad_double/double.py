@@ -24,6 +24,11 @@ with Nomad's rules for the rest (see ../../docs or nomad-runtime.md, "Test-doubl
   endpoints return the global table index, single objects their ModifyIndex;
 - Evaluation and Allocation JSON omit zero fields; stubs, metrics, Job, TaskState and
   TaskEvent keep them; only the last 10 task events are kept;
+- prestart sidecars (Lifecycle.Sidecar) start with the other prestart tasks and run until
+  killed unless the scenario makes them exit (a watchdog firing: exit 124, and its siblings
+  get `Sibling Task Failed` and are killed); main tasks start once the non-sidecar prestart
+  tasks completed and the sidecars run; when every main task is dead, each sidecar gets
+  `Main Tasks Dead` and is killed (dead, Failed false);
 - client status per getClientStatus; Terminated events carry Details.exit_code; a
   max_run_duration expiry kills the tasks with a Killing event whose DisplayMessage is
   "allocation exceeded max_run_duration" and reports the allocation complete with that
@@ -350,9 +355,20 @@ class State:
             now = now_ns()
             tasks = {}
             for t in g.get("Tasks") or []:
-                hook = (t.get("Lifecycle") or {}).get("Hook", "")
+                lc = t.get("Lifecycle") or {}
+                hook = lc.get("Hook", "")
+                sidecar = hook == "prestart" and bool(lc.get("Sidecar"))
                 tb = dict(gbeh.get("tasks", {}).get(t["Name"], {}))
-                tasks[t["Name"]] = {"prestart": hook == "prestart", "b": tb, "logs": {"stdout": b"", "stderr": b""}}
+                if sidecar and "exit_at" not in tb:
+                    # A sidecar runs until Nomad kills it; ours trap TERM and exit 0.
+                    tb.setdefault("runs_forever", True)
+                    tb.setdefault("signal_exit", 0)
+                tasks[t["Name"]] = {
+                    "prestart": hook == "prestart",
+                    "sidecar": sidecar,
+                    "b": tb,
+                    "logs": {"stdout": b"", "stderr": b""},
+                }
             a = {
                 "ID": self.new_id(),
                 "EvalID": ev["ID"],
@@ -472,6 +488,8 @@ class State:
         ts["State"] = "running"
         ts["StartedAt"] = rfc3339(now_ns())
         self.event(a, name, "Started", DisplayMessage="Task started by client")
+        if t["sidecar"]:
+            self.next_tasks(a)
         self.client_update(a)
         for out in t["b"].get("output", []):
             for kind in ("stdout", "stderr"):
@@ -505,12 +523,28 @@ class State:
         self.client_update(a)
 
     def next_tasks(self, a):
-        pre = [n for n, t in a["_tasks"].items() if t["prestart"]]
-        if pre and all(a["TaskStates"][n]["State"] == "dead" and not a["TaskStates"][n]["Failed"] for n in pre):
-            for n, t in a["_tasks"].items():
-                if not t["prestart"] and a["TaskStates"][n]["State"] == "pending" and not t.get("scheduled"):
+        """Main tasks start once every non-sidecar prestart task completed and every
+        prestart sidecar runs; when every main task is dead, the sidecars are stopped
+        (`Main Tasks Dead`, then killed: dead, not failed; alloc_runner.go
+        handleTaskStateUpdates)."""
+        states = a["TaskStates"]
+        pre = [n for n, t in a["_tasks"].items() if t["prestart"] and not t["sidecar"]]
+        sidecars = [n for n, t in a["_tasks"].items() if t["sidecar"]]
+        main = [n for n, t in a["_tasks"].items() if not t["prestart"]]
+        ready = all(states[n]["State"] == "dead" and not states[n]["Failed"] for n in pre) and all(
+            states[n]["State"] == "running" for n in sidecars
+        )
+        if (pre or sidecars) and ready:
+            for n in main:
+                t = a["_tasks"][n]
+                if states[n]["State"] == "pending" and not t.get("scheduled"):
                     t["scheduled"] = True
                     self.later(t["b"].get("start_ms", 50), lambda n=n: self.start_task(a, n))
+        if main and all(states[n]["State"] == "dead" for n in main):
+            for n in sidecars:
+                if states[n]["State"] != "dead" and not a["_tasks"][n].get("killing"):
+                    self.event(a, n, "Main Tasks Dead", DisplayMessage="Main tasks in the group died")
+                    self.kill_task(a, n, "Sent interrupt. Waiting 5s before force killing")
 
     def siblings_failed(self, a, failed):
         for n, ts in a["TaskStates"].items():
