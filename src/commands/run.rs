@@ -281,7 +281,7 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
             let _ = writeln!(out, "warning: cluster version: {why}");
         }
         Err(e) => {
-            eprintln!("error: {}", cluster_error(&e, &client));
+            eprintln!("error: {}", cluster_error(&e, &client, "node:read"));
             return exit::CLUSTER;
         }
     }
@@ -321,12 +321,20 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
     report.outcome.exit_code()
 }
 
-fn cluster_error(e: &ApiError, client: &Client) -> String {
+/// A failed request outside a job's life (versions, nodes, plans): `capability` is what the
+/// token needs.
+pub fn cluster_error(e: &ApiError, client: &Client, capability: &str) -> String {
     match e {
         ApiError::Status {
             status: 403, body, ..
-        } => format!(
+        } if body.ends_with("ACL token not found") => format!(
             "the cluster at {} refused the token (`{body}`); check NOMAD_TOKEN or --token",
+            client.address()
+        ),
+        ApiError::Status {
+            status: 403, body, ..
+        } => format!(
+            "the cluster at {} refused the token (`{body}`): it needs `{capability}`; check NOMAD_TOKEN or --token",
             client.address()
         ),
         other => other.to_string(),
