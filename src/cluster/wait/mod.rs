@@ -545,6 +545,9 @@ struct Phase<'p> {
     since: u64,
     /// Allocations of an earlier run.
     earlier_allocs: BTreeSet<String>,
+    /// Whether the allocation watcher answered once: until then "no allocations" and
+    /// [`Phase::earlier_allocs`] are not known.
+    allocs_seen: bool,
 }
 
 impl Phase<'_> {

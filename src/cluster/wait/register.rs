@@ -62,6 +62,7 @@ pub(super) fn run_phase(
         terminal_since: None,
         since: reg.eval_create_index,
         earlier_allocs: BTreeSet::new(),
+        allocs_seen: false,
     };
     out.status(format!("{}: waiting for the scheduler", p.phase), false);
     let deadline = submitted + opts.placement_timeout;

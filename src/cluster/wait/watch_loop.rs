@@ -107,6 +107,7 @@ pub(super) fn event_loop(
                 show_failures(ph, opts, out);
             }
             Ok(Event::Allocs(v)) => {
+                ph.allocs_seen = true;
                 for a in v {
                     // Allocations of an earlier run of the same job are not this run's.
                     if a.create_index < ph.since {
@@ -230,7 +231,14 @@ pub(super) fn event_loop(
             let register_done = ph.evals.values().any(|e| {
                 e.triggered_by == "job-register" && e.is_terminal() && e.failed_tg_allocs.is_empty()
             });
-            if j.status == "dead" && ph.allocs.is_empty() && register_done && !j.stop {
+            // The job, evaluation and allocation watchers answer in any order: decide once
+            // the allocations were read, so that an earlier run's are known.
+            if j.status == "dead"
+                && ph.allocs_seen
+                && ph.allocs.is_empty()
+                && register_done
+                && !j.stop
+            {
                 let why = if ph.earlier_allocs.is_empty() {
                     format!("placed nothing: job {job_id} is dead without allocations (is a task group's count 0?)")
                 } else {
