@@ -57,11 +57,13 @@ pub enum Command {
         after_help = "Examples:\n  nomad-build local --secrets secrets.json\n  nomad-build local --phase build --phase test --run-id dev1 --keep --workdir /tmp/nb"
     )]
     Local(LocalArgs),
-    /// Predict whether each phase's job would be placed on a snapshot of the cluster's nodes.
-    #[command(
-        after_help = "Examples:\n  nomad-build plan --nodes nodes.json\n  nomad-build plan --nodes nodes.json --phase build --format github\n\nExit codes: 0 every phase would be placed; 1 one would not, or build.hcl has errors;\n2 bad command line; 3 the node snapshot cannot be read or is not one."
-    )]
+    /// Predict whether each phase's job would be placed: asking the cluster (`POST
+    /// /v1/job/:id/plan`, which stores nothing), or offline on a node snapshot (--nodes).
+    #[command(after_help = PLAN_AFTER_HELP)]
     Plan(PlanArgs),
+    /// Work with the cluster's nodes (`nodes snapshot` writes what `plan --nodes` reads).
+    #[command(subcommand)]
+    Nodes(NodesCommand),
     /// Run the phases on a Nomad cluster, following logs and exit codes.
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
@@ -241,9 +243,16 @@ pub struct PlanArgs {
     /// The build.hcl; `-` reads standard input.
     #[arg(default_value = "build.hcl")]
     pub file: PathBuf,
-    /// Node snapshot: a JSON array of the `GET /v1/node/:id` of each node (docs/plan.md).
-    #[arg(long, value_name = "FILE", required = true)]
-    pub nodes: PathBuf,
+    /// Plan offline on this node snapshot, a JSON array of the `GET /v1/node/:id` of each node
+    /// (docs/plan.md; `nomad-build nodes snapshot` writes one). Without it, ask the cluster.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["address", "token"])]
+    pub nodes: Option<PathBuf>,
+    /// Nomad address (default: NOMAD_ADDR, then http://127.0.0.1:4646).
+    #[arg(long, value_name = "URL")]
+    pub address: Option<String>,
+    /// ACL token (default: NOMAD_TOKEN); the plan needs `submit-job` in the job's namespace.
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Phases to plan (repeatable; default: every declared phase).
     #[arg(long, value_enum)]
     pub phase: Vec<Phase>,
@@ -255,6 +264,54 @@ pub struct PlanArgs {
     /// Name to show for standard input.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+}
+
+/// `plan --help` after the options.
+pub const PLAN_AFTER_HELP: &str = "Examples:
+  nomad-build plan                          (asks the cluster at NOMAD_ADDR)
+  nomad-build plan --nodes nodes.json       (offline, on a node snapshot)
+  nomad-build plan --nodes nodes.json --phase build --format github
+
+Online, each phase's job goes to `POST /v1/job/:id/plan` (Diff: true): Nomad's scheduler
+answers without registering, placing or storing anything.
+
+Exit status:
+  0        every phase would be placed
+  1        a phase would not be placed, or build.hcl has errors
+  2        bad command line
+  3        the node snapshot (--nodes) cannot be read or is not one
+  125      cluster or API error (unreachable, permission denied, job rejected)
+
+Environment (online): NOMAD_ADDR, NOMAD_TOKEN, NOMAD_REGION, NOMAD_CACERT, NOMAD_CAPATH,
+NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY, NOMAD_TLS_SERVER_NAME, NOMAD_SKIP_VERIFY, NOMAD_HTTP_AUTH";
+
+/// `nodes`.
+#[derive(Debug, Subcommand)]
+pub enum NodesCommand {
+    /// Write the full `GET /v1/node/:id` of every node into one file, the snapshot
+    /// `plan --nodes` reads.
+    #[command(
+        after_help = "Examples:\n  nomad-build nodes snapshot -o nodes.json\n  nomad-build nodes snapshot -o nodes.json --with-allocations\n\nExit status: 0 written; 1 the file cannot be written; 2 bad command line;\n125 cluster or API error (the token needs `node:read`)."
+    )]
+    Snapshot(NodesSnapshotArgs),
+}
+
+/// `nodes snapshot`.
+#[derive(Debug, Args)]
+pub struct NodesSnapshotArgs {
+    /// Where to write the snapshot (written atomically: a temporary file, then renamed).
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Add each node's current allocations (`GET /v1/node/:id/allocations`, their resources
+    /// and status only), so that `plan --nodes` counts what they use.
+    #[arg(long)]
+    pub with_allocations: bool,
+    /// Nomad address (default: NOMAD_ADDR, then http://127.0.0.1:4646).
+    #[arg(long, value_name = "URL")]
+    pub address: Option<String>,
+    /// ACL token (default: NOMAD_TOKEN); it needs `node:read`.
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// `run --help` after the options: the exit codes and the connection variables.

@@ -437,9 +437,6 @@ fn unusable_snapshots_exit_3() {
     let (code, shown) = plan_with(FULL, "missing.json", &[]);
     assert_eq!(code, 3, "{shown}");
     insta::assert_snapshot!("plan_offline-missing-snapshot", shown);
-    let (code, shown) = plan(&["plan", FULL, "--run-id", "3f2a1c9"]);
-    assert_eq!(code, 2, "{shown}");
-    assert!(shown.contains("--nodes <FILE>"), "{shown}");
 }
 
 #[test]

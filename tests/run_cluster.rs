@@ -269,6 +269,22 @@ publish  publish   passed  0     N.Ns      00000006  node-1
     assert!(logs
         .iter()
         .all(|q| q["query"]["follow"] == "true" && q["query"]["origin"] == "start"));
+    // The watchdog sidecar ran beside the build and was stopped when it ended, as Nomad
+    // does (Main Tasks Dead, killed: dead, not failed); the summary does not list it.
+    let allocs = d.get("/v1/job/hello-build-t1/allocations");
+    let dog = &allocs[0]["TaskStates"]["watchdog"];
+    assert_eq!(dog["State"], "dead");
+    assert_eq!(dog["Failed"], false);
+    let kinds: Vec<&str> = dog["Events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["Type"].as_str())
+        .collect();
+    assert!(
+        kinds.ends_with(&["Main Tasks Dead", "Killing", "Terminated", "Killed"]),
+        "{kinds:?}"
+    );
 }
 
 #[test]
@@ -317,11 +333,37 @@ fn a_job_stopped_by_someone_else_is_explained_and_fails_the_run() {
 
 #[test]
 fn a_task_killed_by_its_timeout_exits_124() {
+    // From Nomad 2.0.3 the timeout is the group's max_run_duration.
     let d = Double::start("timeout");
+    let r = run(&d, &["run", "--run-id", "t1", "--nomad-version", "2.0.5"]);
+    insta::assert_snapshot!(shown(&r));
+    assert_eq!(r.code, 124);
+    assert_eq!(registered(&d), ["build"]);
+    let jobs = d.jobs();
+    assert_eq!(
+        jobs[0]["TaskGroups"][0]["MaxRunDuration"],
+        1_200_000_000_000_u64
+    );
+    let tasks = jobs[0]["TaskGroups"][0]["Tasks"].as_array().expect("tasks");
+    assert!(tasks.iter().all(|t| t["Name"] != "watchdog"), "{tasks:?}");
+}
+
+#[test]
+fn a_watchdog_that_fires_times_the_phase_out_with_124() {
+    // Before Nomad 2.0.3 (the default target, 1.9.0) the timeout is a watchdog sidecar.
+    let d = Double::start("watchdog-fires");
     let r = run(&d, &["run", "--run-id", "t1"]);
     insta::assert_snapshot!(shown(&r));
     assert_eq!(r.code, 124);
     assert_eq!(registered(&d), ["build"]);
+    let jobs = d.jobs();
+    let group = &jobs[0]["TaskGroups"][0];
+    assert!(
+        group.get("MaxRunDuration").is_none_or(Value::is_null),
+        "{group}"
+    );
+    let s = run(&d, &["status", "hello-build-t1"]);
+    insta::assert_snapshot!("status_watchdog_fired", shown(&s));
 }
 
 #[test]
@@ -401,6 +443,35 @@ fn an_older_cluster_is_refused_before_anything_is_submitted() {
     insta::assert_snapshot!(shown(&r));
     assert_eq!(r.code, 125);
     assert_eq!(writes(&d), Vec::<String>::new());
+}
+
+#[test]
+fn the_cluster_is_compared_with_the_compile_target() {
+    // A 1.10.3 cluster runs the default 1.9.0 jobs, but not jobs compiled for 2.0.5.
+    let d = Double::start("all-pass");
+    let r = run(&d, &["run", "--run-id", "t1", "--nomad-version", "2.0.5"]);
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "server server-1.global runs Nomad 1.10.3, and the jobs are compiled for Nomad 2.0.5 or later"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(writes(&d), Vec::<String>::new());
+    let r = run(
+        &d,
+        &[
+            "run",
+            "--run-id",
+            "t1",
+            "--nomad-version",
+            "1.10",
+            "--phase",
+            "build",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -1086,6 +1157,9 @@ fn logs_the_token_may_not_read_are_reported_and_exit_codes_still_count() {
             format!("build/build: cannot read stdout: {why}"),
             format!("build/checkout: cannot read stderr: {why}"),
             format!("build/checkout: cannot read stdout: {why}"),
+            // The watchdog's logs are followed too: its stderr says when it fired.
+            format!("build/watchdog: cannot read stderr: {why}"),
+            format!("build/watchdog: cannot read stdout: {why}"),
         ]
     );
     assert!(r.stdout.contains("\nbuild: passed\n"));

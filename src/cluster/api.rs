@@ -363,6 +363,18 @@ pub struct Task {
     pub name: String,
     /// Lifecycle hook, when not a main task.
     pub lifecycle: Option<Lifecycle>,
+    /// Environment (the watchdog's `TIMEOUT_SECONDS`).
+    #[serde(deserialize_with = "nullable")]
+    pub env: BTreeMap<String, String>,
+}
+
+impl Task {
+    /// Whether it is a prestart sidecar: in nomad-build's jobs, the watchdog.
+    pub fn is_sidecar(&self) -> bool {
+        self.lifecycle
+            .as_ref()
+            .is_some_and(|l| l.hook == "prestart" && l.sidecar)
+    }
 }
 
 /// `Lifecycle`.

@@ -10,10 +10,13 @@ pub mod api;
 pub mod client;
 pub mod explain;
 pub mod logs;
+pub mod nodes;
+pub mod plan;
 pub mod status;
 pub mod tls;
 pub mod version;
 pub mod wait;
+pub mod watchdog;
 
 use client::ApiError;
 
@@ -45,6 +48,8 @@ pub enum Action {
     ReadJob,
     /// `GET /v1/client/fs/logs`.
     ReadLogs,
+    /// `PUT /v1/job/:id/plan`.
+    Plan,
 }
 
 impl Action {
@@ -54,13 +59,14 @@ impl Action {
             Action::Deregister => "stopping",
             Action::ReadJob => "reading",
             Action::ReadLogs => "reading the logs of",
+            Action::Plan => "planning",
         }
     }
 
     /// The namespace capability the request needs (`nomad/acl` names).
     pub fn capability(self) -> &'static str {
         match self {
-            Action::Register | Action::Deregister => "submit-job",
+            Action::Register | Action::Deregister | Action::Plan => "submit-job",
             Action::ReadJob => "read-job",
             Action::ReadLogs => "read-logs",
         }
@@ -80,7 +86,7 @@ pub fn describe_error(e: &ApiError, action: Action, namespace: &str, job: &str) 
             action.doing(),
             action.capability()
         ),
-        ApiError::Status { status: 400 | 500, body, .. } if action == Action::Register && !body.ends_with("No cluster leader") => {
+        ApiError::Status { status: 400 | 500, body, .. } if matches!(action, Action::Register | Action::Plan) && !body.ends_with("No cluster leader") => {
             let mut s = format!("Nomad rejected job {job}:");
             for l in body.lines().filter(|l| !l.trim().is_empty()) {
                 s.push_str("\n  ");

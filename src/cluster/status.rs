@@ -18,7 +18,7 @@ use std::time::Duration;
 use super::api::{short, Allocation, Evaluation, Job, JobVersions};
 use super::client::{encode, ApiError, Client};
 use super::explain::{self, Mapping};
-use super::{describe_error, Action};
+use super::{describe_error, watchdog, Action};
 use crate::diag::{Color, Sources};
 
 /// Why a job is stopped.
@@ -225,6 +225,8 @@ pub fn explain(
     let mut allocs_sorted: Vec<&Allocation> = allocs.iter().collect();
     allocs_sorted.sort_by_key(|a| a.create_index);
     let mut failed_task: Option<(String, Option<i64>)> = None;
+    let mut timed_out: Option<String> = None;
+    let mut stopped_by_watchdog: Option<String> = None;
     for a in &allocs_sorted {
         let node = if a.node_name.is_empty() {
             short(&a.node_id)
@@ -253,6 +255,22 @@ pub fn explain(
                 tasks.into_iter().map(|t| t.name.as_str())
             })
             .collect();
+        // The watchdog (a prestart sidecar) enforces the timeout before Nomad 2.0.3.
+        let dog = job
+            .task_groups
+            .iter()
+            .filter(|g| g.name == a.task_group)
+            .flat_map(|g| g.tasks.iter())
+            .find(|t| t.is_sidecar());
+        let fired = dog.and_then(|d| {
+            let s = a.task_states.get(&d.name)?;
+            watchdog::fired(s).then(|| {
+                (
+                    d.name.clone(),
+                    watchdog::timed_out(watchdog::timeout(&d.env)),
+                )
+            })
+        });
         let mut states: Vec<(&String, &super::api::TaskState)> = a.task_states.iter().collect();
         states.sort_by_key(|(t, _)| order.iter().position(|o| o == t).unwrap_or(usize::MAX));
         for (t, s) in states {
@@ -261,10 +279,40 @@ pub fn explain(
                 Some(c) => format!("{}, exit code {c}", s.state),
                 None => s.state.clone(),
             };
+            if let Some(d) = dog.filter(|d| d.name == *t) {
+                let limit = watchdog::timeout(&d.env)
+                    .map_or(String::new(), |l| format!(" {}", super::wait::humanize(l)));
+                match &fired {
+                    Some((_, text)) => w(format!("    {phase}/{t}: {shown}: {text} (the watchdog)")),
+                    None if s.failed => {
+                        w(format!("    {phase}/{t}: {shown} (the watchdog of the{limit} timeout)"));
+                        if failed_task.is_none() {
+                            failed_task = Some((format!("{phase}/{t}"), code));
+                        }
+                    }
+                    None => w(format!(
+                        "    {phase}/{t}: {} (the watchdog of the{limit} timeout; not a task result)",
+                        s.state
+                    )),
+                }
+                continue;
+            }
+            if let Some((dog, _)) = fired.as_ref().filter(|(d, _)| watchdog::stopped_by(s, d)) {
+                w(format!(
+                    "    {phase}/{t}: {shown} (stopped by {phase}/{dog})"
+                ));
+                if stopped_by_watchdog.is_none() && s.started() {
+                    stopped_by_watchdog = Some(format!("{phase}/{t}"));
+                }
+                continue;
+            }
             w(format!("    {phase}/{t}: {shown}"));
             if failed_task.is_none() && (s.failed || code.is_some_and(|c| c != 0)) {
                 failed_task = Some((format!("{phase}/{t}"), code));
             }
+        }
+        if let Some((_, text)) = fired {
+            timed_out.get_or_insert(text);
         }
     }
     if allocs.is_empty() {
@@ -308,6 +356,12 @@ pub fn explain(
                 .join(", ")
         );
         State::Empty
+    } else if let Some(text) = timed_out {
+        let _ = match stopped_by_watchdog {
+            Some(task) => writeln!(out, "failed: {text}: the watchdog task stopped {task}"),
+            None => writeln!(out, "failed: {text} (the watchdog task)"),
+        };
+        State::Failed
     } else if let Some((task, code)) = failed_task {
         let _ = match code {
             Some(c) => writeln!(out, "failed: {task} exited with code {c}"),

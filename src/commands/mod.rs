@@ -18,6 +18,7 @@ mod completions;
 mod init;
 mod local;
 mod mcp;
+mod nodes;
 mod plan;
 mod render;
 mod rules;
@@ -49,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(&a, color),
         Command::Status(a) => status::run(&a, color),
         Command::Plan(a) => plan::run(&a, color),
+        Command::Nodes(c) => nodes::run(&c),
         Command::Mcp(a) => mcp::run(&a),
         Command::Rules => rules::run(),
         Command::Schema => schema::run(),

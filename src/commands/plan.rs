@@ -1,10 +1,15 @@
-//! `nomad-build plan --nodes FILE`: would each phase's job be placed on these nodes, and which
-//! build.hcl setting to change when not.
+//! `nomad-build plan [--nodes FILE]`: would each phase's job be placed, on these nodes or on
+//! the cluster (`PUT /v1/job/:id/plan`, which stores nothing), and which build.hcl setting to
+//! change when not.
 
 use std::io::Write;
+use std::path::Path;
 
+use super::run::settings;
 use super::{command_line, plural, report, undeclared_phase, var_inputs};
 use crate::cli::{PlanArgs, ReportFormat};
+use crate::cluster::client::Client;
+use crate::cluster::{self, describe_error, exit, Action};
 use crate::compile::{self, CompileOptions};
 use crate::diag::{self, Color, Finding, Sources};
 use crate::load;
@@ -14,8 +19,16 @@ use crate::render::Renderer;
 /// Exit code when the node snapshot cannot be read or is not one.
 const SNAPSHOT_ERROR: u8 = 3;
 
+/// Where the plan comes from.
+enum Source {
+    /// `--nodes`: the offline checker on a snapshot.
+    Snapshot(Vec<nodes::Node>),
+    /// The cluster's scheduler.
+    Cluster(Client),
+}
+
 /// Exit 0 when every phase would be placed, 1 when one would not or build.hcl has errors, 2 on
-/// usage errors, 3 when the snapshot is unusable.
+/// usage errors, 3 when the snapshot is unusable, 125 when the cluster fails or refuses.
 pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
     let mut sources = Sources::default().with_command_line(Some(command_line()));
     let mut findings: Vec<Finding> = Vec::new();
@@ -23,6 +36,7 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
         vars: var_inputs(&a.compile.vars),
         run_id: a.compile.run_id.clone(),
         command: "nomad-build plan",
+        nomad_version: a.compile.target.nomad_version.clone(),
         ..Default::default()
     };
     let compiled = match load::read_input(&a.file, a.stdin_filename.as_deref()) {
@@ -53,13 +67,35 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
             }
         }
     };
-    let snapshot = read_snapshot(a, &mut sources);
-    let nodes = match snapshot {
-        Ok(n) => Some(n),
-        Err(f) => {
-            findings.push(*f);
-            None
+    let nodes = match &a.nodes {
+        Some(path) => match read_snapshot(path, &mut sources) {
+            Ok(n) => Some(Source::Snapshot(n)),
+            Err(f) => {
+                findings.push(*f);
+                None
+            }
+        },
+        None => None,
+    };
+    // Online: the client is made once the jobs compiled (they carry namespace and region).
+    let nodes = match (nodes, &compiled) {
+        (Some(n), _) => Some(n),
+        (None, Some((_, c))) if a.nodes.is_none() => {
+            let first = &c.phases[0].job.job;
+            match Client::new(settings(
+                a.address.as_deref(),
+                a.token.as_deref(),
+                first.namespace.as_deref(),
+                first.region.as_deref(),
+            )) {
+                Ok(client) => Some(Source::Cluster(client)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::CLUSTER;
+                }
+            }
         }
+        (None, _) => None,
     };
     let (Some((file, compiled)), Some(nodes)) = (compiled, nodes) else {
         let code = if findings.iter().any(|f| f.rule == "invalid-node-snapshot") {
@@ -81,7 +117,16 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
         Ok(p) => p,
         Err(missing) => return undeclared_phase(&compiled, missing),
     };
-    let placements = placement::check_offline(&compiled, &phases, &nodes);
+    let placements = match &nodes {
+        Source::Snapshot(n) => placement::check_offline(&compiled, &phases, n),
+        Source::Cluster(client) => match plan_online(client, &compiled, &phases) {
+            Ok(p) => p,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return exit::CLUSTER;
+            }
+        },
+    };
     // The spans of build.hcl's values, for pointing at the settings behind each constraint.
     let (loaded, _) = load::load(&mut sources, file, &opts.vars);
     if let Some(loaded) = &loaded {
@@ -95,11 +140,14 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
     let errors = findings.iter().filter(|f| f.is_error()).count();
     output(a, &mut findings, &sources, color, Some(&placements));
     if a.format == ReportFormat::Human {
-        let on = format!(
-            "on the {} of `{}`",
-            plural(nodes.len(), "node"),
-            a.nodes.display()
-        );
+        let on = match &nodes {
+            Source::Snapshot(n) => format!(
+                "on the {} of `{}`",
+                plural(n.len(), "node"),
+                a.nodes.as_deref().unwrap_or(Path::new("-")).display()
+            ),
+            Source::Cluster(c) => format!("on the cluster at {}", c.address()),
+        };
         if failed > 0 {
             eprintln!(
                 "failed: {failed} of {} would not be placed {on}",
@@ -114,10 +162,38 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
     u8::from(failed > 0 || errors > 0)
 }
 
+/// Asks the cluster's scheduler about each phase (`PUT /v1/job/:id/plan`, `Diff: true`).
+fn plan_online(
+    client: &Client,
+    compiled: &compile::Compiled,
+    phases: &[crate::phase::Phase],
+) -> Result<Vec<placement::PhasePlacement>, String> {
+    let mut out = Vec::new();
+    for r in compiled.phases.iter().filter(|r| phases.contains(&r.phase)) {
+        let job_id = r.job.job.id.clone().unwrap_or_default();
+        let body = serde_json::to_value(&r.job).expect("the model serializes");
+        let answer = cluster::plan::plan(client, &job_id, &body)
+            .map_err(|e| describe_error(&e, Action::Plan, client.namespace(), &job_id))?;
+        for w in answer
+            .warnings
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("* "))
+        {
+            eprintln!("warning: {}: Nomad warns: {w}", r.phase);
+        }
+        out.push(placement::PhasePlacement::from_nomad(
+            r.phase,
+            &r.job.job,
+            &answer.failed_tg_allocs,
+        ));
+    }
+    Ok(out)
+}
+
 /// Reads and parses `--nodes`; an `invalid-node-snapshot` finding when it cannot.
-fn read_snapshot(a: &PlanArgs, sources: &mut Sources) -> Result<Vec<nodes::Node>, Box<Finding>> {
-    let shown = a.nodes.display().to_string();
-    let text = match std::fs::read_to_string(&a.nodes) {
+fn read_snapshot(path: &Path, sources: &mut Sources) -> Result<Vec<nodes::Node>, Box<Finding>> {
+    let shown = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
             let (id, span) = sources.flag_span("--nodes", &shown);

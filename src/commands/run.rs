@@ -16,9 +16,6 @@ use crate::diag::{self, Color, Finding, Sources};
 use crate::load::{self, Loaded, VarInputs};
 use crate::render::Renderer;
 
-/// The compile target until `--nomad-version` exists.
-pub const TARGET_VERSION: version::Version = (1, 9, 0);
-
 /// A compiled file with what `run` and `status` need besides the jobs.
 pub struct Prepared {
     /// Sources, the build.hcl first.
@@ -37,6 +34,7 @@ pub fn prepare(
     vars: &VarArgs,
     run_id: Option<String>,
     templates: Option<&Path>,
+    nomad_version: Option<String>,
     color: Color,
 ) -> Result<Prepared, u8> {
     let mut sources = Sources::default();
@@ -58,6 +56,7 @@ pub fn prepare(
     let opts = CompileOptions {
         vars: inputs.clone(),
         run_id,
+        nomad_version,
         ..CompileOptions::default()
     };
     let templates = match compile::templates(templates, &mut sources) {
@@ -226,6 +225,7 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
         &a.compile.vars,
         a.compile.run_id.clone(),
         a.compile.templates.as_deref(),
+        a.compile.target.nomad_version.clone(),
         color,
     ) {
         Ok(p) => p,
@@ -244,7 +244,7 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
     {
         let job = serde_json::to_value(&r.job).expect("the model serializes");
         match PhaseJob::new(r.phase.name(), job) {
-            Ok(p) => phases.push(p),
+            Ok(p) => phases.push(p.with_roles(&r.tasks)),
             Err(e) => {
                 eprintln!("error: {e}");
                 return 1;
@@ -267,12 +267,13 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
     };
     // Not locked: the live status line (indicatif) writes to stdout from its own thread.
     let mut out = std::io::stdout();
-    match version::check(&client, first.region.as_deref(), TARGET_VERSION) {
+    let t = prep.compiled.target;
+    let target = (u64::from(t.major), u64::from(t.minor), u64::from(t.patch));
+    match version::check(&client, first.region.as_deref(), target) {
         Ok(Check::Supported { .. }) => {}
         Ok(Check::TooOld { server, build }) => {
-            let (ma, mi, pa) = TARGET_VERSION;
             eprintln!(
-                "error: the cluster is older than the jobs: server {server} runs Nomad {build}, and the jobs are compiled for Nomad {ma}.{mi}.{pa} or later\n\nhint: upgrade the servers, or compile for the cluster's version"
+                "error: the cluster is older than the jobs: server {server} runs Nomad {build}, and the jobs are compiled for Nomad {t} or later\n\nhint: upgrade the servers, or compile for the cluster's version (--nomad-version, or `nomad {{ version }}` in the build.hcl)"
             );
             return exit::CLUSTER;
         }
@@ -280,7 +281,7 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
             let _ = writeln!(out, "warning: cluster version: {why}");
         }
         Err(e) => {
-            eprintln!("error: {}", cluster_error(&e, &client));
+            eprintln!("error: {}", cluster_error(&e, &client, "node:read"));
             return exit::CLUSTER;
         }
     }
@@ -320,12 +321,20 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
     report.outcome.exit_code()
 }
 
-fn cluster_error(e: &ApiError, client: &Client) -> String {
+/// A failed request outside a job's life (versions, nodes, plans): `capability` is what the
+/// token needs.
+pub fn cluster_error(e: &ApiError, client: &Client, capability: &str) -> String {
     match e {
         ApiError::Status {
             status: 403, body, ..
-        } => format!(
+        } if body.ends_with("ACL token not found") => format!(
             "the cluster at {} refused the token (`{body}`); check NOMAD_TOKEN or --token",
+            client.address()
+        ),
+        ApiError::Status {
+            status: 403, body, ..
+        } => format!(
+            "the cluster at {} refused the token (`{body}`): it needs `{capability}`; check NOMAD_TOKEN or --token",
             client.address()
         ),
         other => other.to_string(),

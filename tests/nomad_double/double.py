@@ -24,12 +24,20 @@ with Nomad's rules for the rest (see ../../docs or nomad-runtime.md, "Test-doubl
   endpoints return the global table index, single objects their ModifyIndex;
 - Evaluation and Allocation JSON omit zero fields; stubs, metrics, Job, TaskState and
   TaskEvent keep them; only the last 10 task events are kept;
+- prestart sidecars (Lifecycle.Sidecar) start with the other prestart tasks and run until
+  killed unless the scenario makes them exit (a watchdog firing: exit 124, and its siblings
+  get `Sibling Task Failed` and are killed); main tasks start once the non-sidecar prestart
+  tasks completed and the sidecars run; when every main task is dead, each sidecar gets
+  `Main Tasks Dead` and is killed (dead, Failed false);
 - client status per getClientStatus; Terminated events carry Details.exit_code; a
   max_run_duration expiry kills the tasks with a Killing event whose DisplayMessage is
   "allocation exceeded max_run_duration" and reports the allocation complete with that
   ClientDescription (client/allocrunner/alloc_runner.go);
 - logs: 404 "not started yet" until StartedAt; concatenated JSON frames with base64 Data; a `{}`
   heartbeat every second; follow=true never ends by itself; origin/offset;
+- plans (`PUT|POST /v1/job/:id/plan`) answer what the scenario declares per phase
+  (`plans`), not what a checker computes, and store nothing; `/v1/nodes`, `/v1/node/:id`
+  and `/v1/node/:id/allocations` serve the `node_snapshot` file and `node_allocations`;
 - errors are text/plain; ACL failures are 403 "Permission denied" / "ACL token not found".
 """
 
@@ -350,9 +358,20 @@ class State:
             now = now_ns()
             tasks = {}
             for t in g.get("Tasks") or []:
-                hook = (t.get("Lifecycle") or {}).get("Hook", "")
+                lc = t.get("Lifecycle") or {}
+                hook = lc.get("Hook", "")
+                sidecar = hook == "prestart" and bool(lc.get("Sidecar"))
                 tb = dict(gbeh.get("tasks", {}).get(t["Name"], {}))
-                tasks[t["Name"]] = {"prestart": hook == "prestart", "b": tb, "logs": {"stdout": b"", "stderr": b""}}
+                if sidecar and "exit_at" not in tb:
+                    # A sidecar runs until Nomad kills it; ours trap TERM and exit 0.
+                    tb.setdefault("runs_forever", True)
+                    tb.setdefault("signal_exit", 0)
+                tasks[t["Name"]] = {
+                    "prestart": hook == "prestart",
+                    "sidecar": sidecar,
+                    "b": tb,
+                    "logs": {"stdout": b"", "stderr": b""},
+                }
             a = {
                 "ID": self.new_id(),
                 "EvalID": ev["ID"],
@@ -472,6 +491,8 @@ class State:
         ts["State"] = "running"
         ts["StartedAt"] = rfc3339(now_ns())
         self.event(a, name, "Started", DisplayMessage="Task started by client")
+        if t["sidecar"]:
+            self.next_tasks(a)
         self.client_update(a)
         for out in t["b"].get("output", []):
             for kind in ("stdout", "stderr"):
@@ -505,12 +526,28 @@ class State:
         self.client_update(a)
 
     def next_tasks(self, a):
-        pre = [n for n, t in a["_tasks"].items() if t["prestart"]]
-        if pre and all(a["TaskStates"][n]["State"] == "dead" and not a["TaskStates"][n]["Failed"] for n in pre):
-            for n, t in a["_tasks"].items():
-                if not t["prestart"] and a["TaskStates"][n]["State"] == "pending" and not t.get("scheduled"):
+        """Main tasks start once every non-sidecar prestart task completed and every
+        prestart sidecar runs; when every main task is dead, the sidecars are stopped
+        (`Main Tasks Dead`, then killed: dead, not failed; alloc_runner.go
+        handleTaskStateUpdates)."""
+        states = a["TaskStates"]
+        pre = [n for n, t in a["_tasks"].items() if t["prestart"] and not t["sidecar"]]
+        sidecars = [n for n, t in a["_tasks"].items() if t["sidecar"]]
+        main = [n for n, t in a["_tasks"].items() if not t["prestart"]]
+        ready = all(states[n]["State"] == "dead" and not states[n]["Failed"] for n in pre) and all(
+            states[n]["State"] == "running" for n in sidecars
+        )
+        if (pre or sidecars) and ready:
+            for n in main:
+                t = a["_tasks"][n]
+                if states[n]["State"] == "pending" and not t.get("scheduled"):
                     t["scheduled"] = True
                     self.later(t["b"].get("start_ms", 50), lambda n=n: self.start_task(a, n))
+        if main and all(states[n]["State"] == "dead" for n in main):
+            for n in sidecars:
+                if states[n]["State"] != "dead" and not a["_tasks"][n].get("killing"):
+                    self.event(a, n, "Main Tasks Dead", DisplayMessage="Main tasks in the group died")
+                    self.kill_task(a, n, "Sent interrupt. Waiting 5s before force killing")
 
     def siblings_failed(self, a, failed):
         for n, ts in a["TaskStates"].items():
@@ -648,6 +685,21 @@ def spec(job):
     return {k: v for k, v in job.items() if k not in SERVER_FIELDS}
 
 
+def node_stub(n):
+    """NodeListStub (nomad/structs/structs.go Node.Stub): no Attributes, no NodeResources."""
+    keys = [
+        "Address", "ID", "Datacenter", "Name", "NodeClass", "NodePool", "Version", "Drain",
+        "SchedulingEligibility", "Status", "StatusDescription", "Drivers", "HostVolumes",
+        "CreateIndex", "ModifyIndex",
+    ]
+    s = {k: n.get(k) for k in keys}
+    s["Attributes"] = None
+    s["NodeResources"] = None
+    s["ReservedResources"] = None
+    s["LastDrain"] = None
+    return s
+
+
 def default_metric():
     return {
         "NodesEvaluated": 0, "NodesFiltered": 0, "NodesInPool": 0, "NodePool": "default",
@@ -758,6 +810,58 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, [dict(r["job"], _phase=r["phase"]) for r in st.jobs.values()])
         return self.error(404, "no such double endpoint")
 
+    def plan(self, job_id, body):
+        """jobPlan: the scheduler's answer as the scenario declares it (`plans` by phase):
+        FailedTGAllocs and a blocked evaluation when a group would not be placed. Nothing is
+        stored: no job, evaluation or index changes."""
+        st = self.state
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError as e:
+            return self.error(400, "Failed to decode request body: %s" % e)
+        job = req.get("Job") or {}
+        if job.get("ID") != job_id:
+            return self.error(400, "Job ID does not match")
+        phase = (job.get("Meta") or {}).get("nomad-build.phase", job_id)
+        declared = st.scenario.get("plans", {}).get(phase, {})
+        failed = {}
+        for g, m in (declared.get("FailedTGAllocs") or {}).items():
+            metric = dict(default_metric())
+            metric.update(m)
+            failed[g] = metric
+        groups = job.get("TaskGroups") or []
+        created = []
+        if failed:
+            created.append({
+                "ID": st.new_id(), "JobID": job_id, "Type": job.get("Type", "batch"), "Priority": job.get("Priority", 50),
+                "TriggeredBy": "job-register", "Status": "blocked",
+                "StatusDescription": "created to place remaining allocations", "FailedTGAllocs": None,
+                "ModifyIndex": 0, "CreateIndex": 0, "SnapshotIndex": 0, "JobModifyIndex": 0,
+            })
+        diff = {
+            "Type": "Added", "ID": job_id, "Fields": None, "Objects": None,
+            "TaskGroups": [
+                {"Type": "Added", "Name": g["Name"], "Fields": None, "Objects": None, "Tasks": None,
+                 "Updates": {"create": g.get("Count", 1)}}
+                for g in groups
+            ],
+        }
+        return self.reply(200, {
+            "Index": 0,
+            "NextPeriodicLaunch": GO_ZERO_TIME,
+            "Warnings": declared.get("Warnings", ""),
+            "Diff": diff,
+            "CreatedEvals": created or None,
+            "JobModifyIndex": 0,
+            "FailedTGAllocs": failed or None,
+            "Annotations": {"DesiredTGUpdates": {
+                g["Name"]: {"DestructiveUpdate": 0, "InPlaceUpdate": 0, "Stop": 0, "Migrate": 0,
+                            "Place": g.get("Count", 1), "Ignore": 0, "Canary": 0, "Preemptions": 0,
+                            "Reconnect": 0, "RescheduleNow": 0, "RescheduleLater": 0, "Disconnect": 0}
+                for g in groups
+            }},
+        })
+
     def do_GET(self):
         self.handle_any("GET")
 
@@ -816,6 +920,22 @@ class Handler(BaseHTTPRequestHandler):
                 for s in servers
             ]
             return self.reply(200, {"ServerName": servers[0]["name"], "ServerRegion": "global", "ServerDC": "dc1", "Members": members})
+        m = re.fullmatch(r"/v1/job/([^/]+)/plan", path)
+        if m:
+            if method not in ("PUT", "POST"):
+                return self.error(405, "Invalid method")
+            return self.plan(urllib.parse.unquote(m.group(1)), body)
+        if path == "/v1/nodes" and method == "GET":
+            return self.reply(200, [node_stub(n) for n in st.scenario.get("_node_objects", [])], index=st.index)
+        m = re.fullmatch(r"/v1/node/([^/]+)(/allocations)?", path)
+        if m and method == "GET":
+            nid = urllib.parse.unquote(m.group(1))
+            node = next((n for n in st.scenario.get("_node_objects", []) if n["ID"] == nid), None)
+            if node is None:
+                return self.error(404, "node not found")
+            if m.group(2):
+                return self.reply(200, st.scenario.get("node_allocations", {}).get(nid, []), index=st.index)
+            return self.reply(200, node, index=node.get("ModifyIndex", st.index))
         m = re.fullmatch(r"/v1/job/([^/]+)(/[a-z]+)?", path)
         if m:
             job_id = urllib.parse.unquote(m.group(1))
@@ -1028,6 +1148,17 @@ class Server(ThreadingHTTPServer):
 def main():
     with open(sys.argv[1]) as f:
         scenario = json.load(f)
+    if "node_snapshot" in scenario:
+        # The nodes `/v1/nodes` and `/v1/node/:id` answer: a node snapshot file (relative to
+        # the scenario), full `GET /v1/node/:id` objects.
+        base = os.path.dirname(os.path.abspath(sys.argv[1]))
+        with open(os.path.join(base, scenario["node_snapshot"])) as f:
+            nodes = json.load(f)
+        # A snapshot node's `Allocations` are what its `/v1/node/:id/allocations` answers.
+        scenario["_node_objects"] = [{k: v for k, v in n.items() if k != "Allocations"} for n in nodes]
+        allocs = {n["ID"]: n["Allocations"] for n in nodes if n.get("Allocations")}
+        allocs.update(scenario.get("node_allocations", {}))
+        scenario["node_allocations"] = allocs
     Handler.state = State(scenario)
     server = Server(("127.0.0.1", 0), Handler)
     scheme = "http"

@@ -1,0 +1,80 @@
+//! `nomad-build nodes snapshot -o FILE [--with-allocations]`: the snapshot `plan --nodes`
+//! reads, from the cluster.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::run::{cluster_error, settings};
+use crate::cli::{NodesCommand, NodesSnapshotArgs};
+use crate::cluster::client::Client;
+use crate::cluster::{exit, nodes};
+
+/// Entry point of `nodes`.
+pub(super) fn run(c: &NodesCommand) -> u8 {
+    match c {
+        NodesCommand::Snapshot(a) => snapshot(a),
+    }
+}
+
+fn snapshot(a: &NodesSnapshotArgs) -> u8 {
+    let client = match Client::new(settings(
+        a.address.as_deref(),
+        a.token.as_deref(),
+        None,
+        None,
+    )) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::CLUSTER;
+        }
+    };
+    let nodes = match nodes::snapshot(&client, a.with_allocations) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!(
+                "error: reading the nodes: {}",
+                cluster_error(&e, &client, "node:read")
+            );
+            return exit::CLUSTER;
+        }
+    };
+    let mut text = serde_json::to_string_pretty(&nodes).expect("JSON values serialize");
+    text.push('\n');
+    if let Err(e) = write_atomically(&a.out, text.as_bytes()) {
+        eprintln!("error: cannot write `{}`: {e}", a.out.display());
+        return 1;
+    }
+    eprintln!(
+        "wrote {} node{}{} to {}",
+        nodes.len(),
+        if nodes.len() == 1 { "" } else { "s" },
+        if a.with_allocations {
+            " with their allocations"
+        } else {
+            ""
+        },
+        a.out.display()
+    );
+    0
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so that a
+/// reader never sees half a snapshot.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "nodes.json".to_owned());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
