@@ -248,8 +248,10 @@ fn pushed_digest(stdout: &str) -> String {
         .lines()
         .find_map(|l| l.split_once("| pushed ").map(|(_, r)| r))
         .and_then(|r| r.rsplit_once('@'))
-        .map(|(_, d)| d.to_owned())
-        .unwrap_or_else(|| panic!("no pushed digest in:\n{stdout}"))
+        .map_or_else(
+            || panic!("no pushed digest in:\n{stdout}"),
+            |(_, d)| d.to_owned(),
+        )
 }
 
 /// The content of `path` in the staging image of `run_id`: copied out of the registry with

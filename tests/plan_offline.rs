@@ -65,7 +65,7 @@ fn builder(name: &str, id: &str, dc: &str) -> Value {
         "Path": "/var/lib/buildah-cache",
         "ReadOnly": false
     });
-    n["NodeResources"]["Disk"]["DiskMB"] = json!(102400);
+    n["NodeResources"]["Disk"]["DiskMB"] = json!(102_400);
     n["Links"]["consul"] = json!(format!("{dc}.{name}"));
     n
 }

@@ -405,7 +405,7 @@ fn leader_loss_during_the_wait_is_retried() {
     let rest: String = out
         .lines()
         .filter(|l| !l.starts_with("cluster: "))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     insta::assert_snapshot!(rest);
     let failed = d

@@ -268,6 +268,7 @@ pub struct Client {
     cancelled: Arc<AtomicBool>,
 }
 
+#[allow(clippy::missing_fields_in_debug)] // the token and the agent stay out of Debug
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
@@ -336,6 +337,7 @@ impl Client {
     }
 
     /// A client with its own connections, so that [`Client::cancel`] ends only its requests.
+    #[must_use]
     pub fn detached(&self) -> Client {
         Client {
             agent: make_agent(self.tls.as_ref(), &self.settings),

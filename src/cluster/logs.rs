@@ -301,7 +301,7 @@ fn follow(
                         }
                     }
                     Err(_) => {
-                        why = "a frame's data is not base64".to_owned();
+                        "a frame's data is not base64".clone_into(&mut why);
                         break;
                     }
                 }

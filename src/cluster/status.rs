@@ -368,7 +368,7 @@ pub fn explain(
             None => writeln!(out, "failed: {task} ended without an exit code"),
         };
         State::Failed
-    } else if allocs.iter().any(|a| a.timed_out()) {
+    } else if allocs.iter().any(super::api::Allocation::timed_out) {
         let _ = writeln!(out, "failed: stopped by its timeout (max_run_duration)");
         State::Failed
     } else {

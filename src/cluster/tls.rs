@@ -139,6 +139,7 @@ impl TlsConnector {
     }
 }
 
+#[allow(clippy::missing_fields_in_debug)] // rustls configs have no useful Debug
 impl fmt::Debug for TlsConnector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsConnector")

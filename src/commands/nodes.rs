@@ -62,10 +62,10 @@ fn snapshot(a: &NodesSnapshotArgs) -> u8 {
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so that a
 /// reader never sees half a snapshot.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "nodes.json".to_owned());
+    let name = path.file_name().map_or_else(
+        || "nodes.json".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

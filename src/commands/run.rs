@@ -17,7 +17,7 @@ use crate::load::{self, Loaded, VarInputs};
 use crate::render::Renderer;
 
 /// A compiled file with what `run` and `status` need besides the jobs.
-pub struct Prepared {
+pub(super) struct Prepared {
     /// Sources, the build.hcl first.
     pub sources: Sources,
     /// The compiled phases.
@@ -29,7 +29,7 @@ pub struct Prepared {
 }
 
 /// Compiles `file` exactly like `render`, printing diagnostics; `Err` carries the exit code.
-pub fn prepare(
+pub(super) fn prepare(
     file: &Path,
     vars: &VarArgs,
     run_id: Option<String>,
@@ -100,7 +100,7 @@ fn print_findings(findings: &mut Vec<Finding>, sources: &Sources, color: Color) 
 }
 
 /// Where the jobs' placement requirements come from in the build.hcl.
-pub fn mapping(prep: &Prepared) -> Mapping {
+pub(super) fn mapping(prep: &Prepared) -> Mapping {
     let l = &prep.loaded;
     let (name, p) = l.pipeline();
     let base = format!("/pipeline/{name}");
@@ -194,7 +194,7 @@ pub fn mapping(prep: &Prepared) -> Mapping {
 
 /// Connection settings from the environment and the flags, onto the job's namespace and
 /// region (the job's win over `NOMAD_NAMESPACE`/`NOMAD_REGION`, as for `nomad job run`).
-pub fn settings(
+pub(super) fn settings(
     address: Option<&str>,
     token: Option<&str>,
     namespace: Option<&str>,
@@ -202,7 +202,7 @@ pub fn settings(
 ) -> Settings {
     let mut s = Settings::from_env(|k| std::env::var(k).ok());
     if let Some(a) = address {
-        s.address = a.to_owned();
+        a.clone_into(&mut s.address);
     }
     if let Some(t) = token {
         s.token = Some(Secret::new(t));
@@ -219,7 +219,7 @@ pub fn settings(
 }
 
 /// Entry point of `run`.
-pub fn run(a: &RunArgs, color: Color) -> u8 {
+pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
     let prep = match prepare(
         &a.file,
         &a.compile.vars,
@@ -323,7 +323,7 @@ pub fn run(a: &RunArgs, color: Color) -> u8 {
 
 /// A failed request outside a job's life (versions, nodes, plans): `capability` is what the
 /// token needs.
-pub fn cluster_error(e: &ApiError, client: &Client, capability: &str) -> String {
+pub(super) fn cluster_error(e: &ApiError, client: &Client, capability: &str) -> String {
     match e {
         ApiError::Status {
             status: 403, body, ..

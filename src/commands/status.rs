@@ -11,7 +11,7 @@ use crate::diag::Color;
 use super::run::{mapping, prepare, settings};
 
 /// Entry point of `status`.
-pub fn run(a: &StatusArgs, color: Color) -> u8 {
+pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
     if a.job.is_none() && a.run_id.is_none() {
         eprintln!("error: give a JOB_ID, or --run-id with the build.hcl\n\nhint: nomad-build status hello-build-3f2a1c9");
         return 2;

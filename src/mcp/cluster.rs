@@ -567,7 +567,10 @@ test/unit | the last line, without a newline";
         let n = Nomad::with_env(env);
         let s = n.settings(Some("builds"), Some("global"));
         assert_eq!(s.address, "http://nomad.example:4646");
-        assert_eq!(s.token.as_ref().map(|t| t.expose()), Some("hunter2-secret"));
+        assert_eq!(
+            s.token.as_ref().map(crate::cluster::client::Secret::expose),
+            Some("hunter2-secret")
+        );
         assert_eq!(s.namespace.as_deref(), Some("builds"));
         // `global` stands for the agent's region: the environment's stays.
         assert_eq!(s.region.as_deref(), Some("env-region"));

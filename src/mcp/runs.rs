@@ -754,7 +754,7 @@ pub(crate) mod tests {
             compiled: Compiled {
                 pipeline: "app".to_owned(),
                 phases: Vec::new(),
-                registries: Default::default(),
+                registries: indexmap::IndexMap::default(),
                 target: crate::target::DEFAULT,
             },
             phases: phases.to_vec(),

@@ -142,6 +142,7 @@ fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+#[allow(clippy::unnecessary_wraps)] // shaped like the server's optional cluster
 fn fake(step: Duration) -> Option<Arc<dyn Cluster>> {
     Some(Arc::new(FakeCluster::new(step)))
 }

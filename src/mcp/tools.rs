@@ -481,21 +481,18 @@ impl Shared {
             self.compile(&file, &opts, input.templates.as_deref())?;
         diag::sort(&mut findings);
         let errors = findings.iter().filter(|f| f.is_error()).count();
-        let compiled = match compiled.filter(|_| errors == 0) {
-            Some(c) => c,
-            None => {
-                let mut text = String::new();
-                for f in &findings {
-                    text.push_str(&diag::render(f, &sources, Color::Never));
-                    text.push('\n');
-                }
-                let n = errors.max(1);
-                text.push_str(&format!(
-                    "failed: {n} error{}; nothing was {done}",
-                    if n == 1 { "" } else { "s" }
-                ));
-                return Err(text);
+        let Some(compiled) = compiled.filter(|_| errors == 0) else {
+            let mut text = String::new();
+            for f in &findings {
+                text.push_str(&diag::render(f, &sources, Color::Never));
+                text.push('\n');
             }
+            let n = errors.max(1);
+            text.push_str(&format!(
+                "failed: {n} error{}; nothing was {done}",
+                if n == 1 { "" } else { "s" }
+            ));
+            return Err(text);
         };
         let wanted: Vec<Phase> = input.phases.iter().map(|p| Phase::from(*p)).collect();
         let phases = compiled.select(&wanted).map_err(|missing| {

@@ -1,6 +1,8 @@
 //! Allocations: the summary rows and how each task ended (watchdog-aware).
 
-use super::*;
+use super::{
+    api, column, short, watchdog, Allocation, GroupSpec, Phase, TaskRow, TaskStatus, WatchdogSpec,
+};
 
 pub(super) fn rows(ph: &Phase<'_>) -> Vec<TaskRow> {
     let several = ph.groups.len() > 1;
@@ -25,7 +27,7 @@ pub(super) fn rows(ph: &Phase<'_>) -> Vec<TaskRow> {
                 node: String::new(),
             };
             if let Some(a) = alloc {
-                row.alloc = a.short_id().to_owned();
+                a.short_id().clone_into(&mut row.alloc);
                 row.node = if a.node_name.is_empty() {
                     short(&a.node_id).to_owned()
                 } else {

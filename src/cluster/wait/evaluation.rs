@@ -1,7 +1,10 @@
 //! Evaluations: placement failures while waiting, the placement timeout, and who stopped
 //! the job.
 
-use super::*;
+use super::{
+    api, describe_error, encode, explain, humanize, short, status, Action, Allocation, Client,
+    Evaluation, Options, Out, Outcome, Phase, StopCause, WriteResponse,
+};
 
 /// Prints new placement failures (those of an evaluation whose blocked evaluation is still
 /// waiting), once each, and the waiting status.

@@ -1,6 +1,6 @@
 //! Ctrl-C: stop the running job, or say that it had already finished.
 
-use super::*;
+use super::{describe_error, encode, Action, Client, Out, Outcome, Phase, WriteResponse};
 
 pub(super) fn interrupted(client: &Client, ph: &mut Phase<'_>, out: &mut Out<'_>) -> Outcome {
     let phase = ph.p.phase.clone();

@@ -1,6 +1,9 @@
 //! Task events and log lines, in order: a dead task's ending events wait for its logs.
 
-use super::*;
+use super::{
+    api, encode, Allocation, Client, Duration, Event, FileInfo, Follower, Instant, LogEvent, Out,
+    Phase, Sender, Stream, TaskTrack,
+};
 
 pub(super) fn log_line(out: &mut Out<'_>, l: &LogEvent) {
     match l {

@@ -33,12 +33,12 @@ mod logs;
 mod register;
 mod watch_loop;
 
-use self::allocation::*;
-use self::evaluation::*;
-use self::interrupt::*;
-use self::logs::*;
-use self::register::*;
-use self::watch_loop::*;
+use self::allocation::{rows, watchdog_fired};
+use self::evaluation::{not_placed, show_failures, stop_cause};
+use self::interrupt::interrupted;
+use self::logs::{check_dead_tasks, log_line, update_tasks};
+use self::register::run_phase;
+use self::watch_loop::{event_loop, Watchers};
 
 /// How long one blocking query waits at most.
 const WAIT: Duration = Duration::from_secs(30);
@@ -81,6 +81,7 @@ impl PhaseJob {
 
     /// The roles of the phase's tasks, as the plan declared them (`Rendered::tasks`): the
     /// watchdog's events and its stop at the end are not task results.
+    #[must_use]
     pub fn with_roles(mut self, tasks: &[PlannedTask]) -> PhaseJob {
         self.watchdogs = Some(
             tasks

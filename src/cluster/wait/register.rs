@@ -1,6 +1,10 @@
 //! Registering a phase's job and deciding how the phase ended.
 
-use super::*;
+use super::{
+    channel, describe_error, event_loop, log_line, not_run, rows, short, watchdog_fired, Action,
+    Arc, BTreeMap, BTreeSet, Client, Event, HashMap, Instant, Interrupt, Mutex, Options, Out,
+    Outcome, Phase, PhaseJob, PoisonError, TaskRow, TaskStatus, Watchers, WriteResponse,
+};
 
 pub(super) fn run_phase(
     client: &Client,

@@ -1,7 +1,13 @@
 //! The watcher threads (blocking queries on the job, its evaluations and allocations) and
 //! the main loop that reacts to what they and the log followers report.
 
-use super::*;
+use super::{
+    check_dead_tasks, describe_error, encode, interrupted, log_line, not_placed, secs, short,
+    show_failures, stop_cause, update_tasks, Action, Allocation, ApiError, Arc, AtomicBool, Client,
+    DeserializeOwned, Duration, Evaluation, Event, Instant, Interrupt, Job, LogEvent, Notice,
+    Options, Ordering, Out, Outcome, Phase, Receiver, RecvTimeoutError, Sender, LOG_GRACE,
+    STOP_GRACE, WAIT,
+};
 
 pub(super) struct Watchers {
     clients: Vec<Client>,
@@ -252,11 +258,7 @@ pub(super) fn event_loop(
                 });
             }
         }
-        if !ph.all_placed() {
-            if now >= deadline {
-                return Some(not_placed(client, ph, opts, out));
-            }
-        } else {
+        if ph.all_placed() {
             let tasks: usize = ph.groups.iter().map(|g| g.tasks.len()).sum();
             let done = ph
                 .final_allocs()
@@ -268,6 +270,8 @@ pub(super) fn event_loop(
                 format!("{phase}: running — {done} of {tasks} tasks finished"),
                 false,
             );
+        } else if now >= deadline {
+            return Some(not_placed(client, ph, opts, out));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Where each constraint of a group comes from, and the job's node pool and datacenters.
 
-use super::*;
+use super::{Constraint, Job, Serialize, Task, TaskGroup};
 
 /// Where a constraint of a group comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

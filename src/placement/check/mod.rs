@@ -376,7 +376,10 @@ fn docker_rejects(node: &Node, tg: &TaskGroup) -> Option<String> {
         .filter(|t| t.driver.as_deref() == Some("docker"))
     {
         let name = task_name(t);
-        if t.config.get("privileged").and_then(|v| v.as_bool()) == Some(true)
+        if t.config
+            .get("privileged")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true)
             && !attr("driver.docker.privileged.enabled")
         {
             return Some(format!(

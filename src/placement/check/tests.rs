@@ -146,6 +146,7 @@ fn node(extra: serde_json::Value) -> serde_json::Value {
     n
 }
 
+#[allow(clippy::needless_pass_by_value)] // test inputs built inline by each caller
 fn check(job_json: serde_json::Value, nodes_json: Vec<serde_json::Value>) -> PhasePlacement {
     let text = serde_json::to_string(&nodes_json).expect("JSON");
     let nodes = nodes::parse(&text).expect("a snapshot");

@@ -1,6 +1,10 @@
 //! [`Explainer`]: placement failures as diagnostics pointing at build.hcl.
 
-use super::*;
+use super::{
+    and_list, check, child, or_list, plural_word, rules, what_nodes_have, Finding, GroupPlacement,
+    Job, Loaded, NodeFact, Phase, PhasePlacement, Pipeline, Range, Rendered, Role, Rule, Source,
+    Sourced, TaskGroup,
+};
 
 /// One reason a group (or a whole job) cannot be placed, before merging.
 struct Problem {
@@ -58,6 +62,7 @@ impl<'a> Explainer<'a> {
     }
 
     /// The block of a group's phase: `build`, `test "<group>"` or `publish`.
+    #[allow(clippy::unused_self)] // one of the span helpers, called as `self.block(..)`
     fn block(&self, phase: Phase, group: &str) -> String {
         match phase {
             Phase::Build => "/build".to_owned(),

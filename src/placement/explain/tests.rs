@@ -66,7 +66,7 @@ fn compiled(src: &str) -> (crate::diag::Sources, crate::compile::Compiled, Loade
         &renderer,
     );
     let c = c.unwrap_or_else(|| panic!("{findings:?}"));
-    let (loaded, _) = crate::load::load(&mut sources, file, &Default::default());
+    let (loaded, _) = crate::load::load(&mut sources, file, &crate::load::VarInputs::default());
     (sources, c, loaded.expect("loads"))
 }
 
