@@ -215,8 +215,8 @@ impl Nomad {
                 .ok_or_else(|| format!("the pipeline declares no `{phase}` phase"))?;
             let json = serde_json::to_value(&rendered.job)
                 .map_err(|e| format!("internal error: the {phase} job: {e}"))?;
-            let job = PhaseJob::new(phase.name(), json)?;
-            let mut lines = Lines::new(report, phase, &job);
+            let job = PhaseJob::new(phase.name(), json)?.with_roles(&rendered.tasks);
+            let mut lines = Lines::new(report, phase, &job, Some(rendered));
             let opts = Options {
                 placement_timeout: self.placement_timeout,
                 detach: false,
@@ -306,7 +306,13 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    fn new(report: &'a RunReporter, phase: Phase, job: &PhaseJob) -> Lines<'a> {
+    /// The watchdog is no task result, as in `nomad-build run`: it is left out of the rows.
+    fn new(
+        report: &'a RunReporter,
+        phase: Phase,
+        job: &PhaseJob,
+        rendered: Option<&crate::render::Rendered>,
+    ) -> Lines<'a> {
         let groups: Vec<(String, Vec<String>)> = job
             .job
             .pointer("/Job/TaskGroups")
@@ -321,6 +327,9 @@ impl<'a> Lines<'a> {
                     .into_iter()
                     .flatten()
                     .filter_map(|t| t.get("Name").and_then(Value::as_str).map(str::to_owned))
+                    .filter(|t| {
+                        rendered.and_then(|r| r.role(name, t)) != Some(crate::phase::Role::Watchdog)
+                    })
                     .collect();
                 (name.to_owned(), tasks)
             })
@@ -451,7 +460,7 @@ mod tests {
             json!({"Job": {"ID": "app-test-r1", "TaskGroups": [group("unit"), group("integration")]}}),
         )
         .expect("has an ID");
-        let mut lines = Lines::new(&r, Phase::Test, &job);
+        let mut lines = Lines::new(&r, Phase::Test, &job, None);
         let transcript = "\
 test: registered job app-test-r1 (evaluation 00000003)
 test: allocation 00000004 placed on node node-1 (task group unit)
@@ -511,7 +520,7 @@ test/unit | the last line, without a newline";
             ]}}),
         )
         .expect("has an ID");
-        let mut lines = Lines::new(&r, Phase::Build, &job);
+        let mut lines = Lines::new(&r, Phase::Build, &job, None);
         lines
             .write_all(b"build: registered job app-build-r2 (evaluation 1)\nbuild/checkout | checked out\nbuild/build: Started: Task started by client\n")
             .expect("never fails");

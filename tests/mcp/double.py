@@ -65,7 +65,6 @@ PASSED = {
             "reason": None,
             "tasks": [
                 task("build", "checkout", "complete", 0, ["checked out 3f2a1c9"]),
-                task("build", "watchdog", "complete", 0, []),
                 task("build", "build", "complete", 0, [
                     "STEP 1/2: FROM alpine",
                     "STEP 2/2: RUN make",
@@ -80,7 +79,6 @@ PASSED = {
             "job_id": "hello-test-t1",
             "reason": None,
             "tasks": [
-                task("unit", "watchdog", "complete", 0, []),
                 task("unit", "unit", "complete", 0, ["ok 1 - adds", "ok 2 - subtracts"]),
             ],
         },
