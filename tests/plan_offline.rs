@@ -468,6 +468,11 @@ fn docs_show_what_plan_prints() {
         doc.contains(&console),
         "docs/plan.md should show what plan prints:\n{console}"
     );
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
+    assert!(
+        readme.contains(&console),
+        "the README should show what plan prints:\n{console}"
+    );
     for internal in ["/shared/", "/work/", "nomad-facts", "nomad-runtime", "src/"] {
         assert!(!doc.contains(internal), "docs/plan.md cites {internal}");
     }

@@ -659,7 +659,7 @@ fn status_explains_complete_failed_and_pending_jobs() {
 }
 
 /// Object keys the double sends that the documented samples (Nomad v1.11.3 docs) lack, each
-/// a field of the Go struct at hashicorp/nomad@aa026cc (nomad-runtime.md's source).
+/// a field of the Go struct at hashicorp/nomad@aa026cc (the source the double follows).
 const EXTRA_KEYS: &[(&str, &[&str])] = &[
     // nomad/structs/alloc.go AllocListStub
     (
@@ -687,9 +687,9 @@ const EXTRA_KEYS: &[(&str, &[&str])] = &[
     ("evaluation", &["Namespace", "CreateTime", "ModifyTime"]),
     // nomad/structs/structs.go TaskGroupSummary, JobSummary
     ("summary", &["Namespace", "Unknown"]),
-    // JobRegisterResponse embeds QueryMeta (nomad-runtime.md §1)
+    // JobRegisterResponse embeds QueryMeta (nomad/structs/structs.go)
     ("register", &["NextToken"]),
-    // JobDeregisterResponse (nomad-runtime.md §5)
+    // JobDeregisterResponse (nomad/structs/structs.go)
     ("deregister", &["VolumeEvalID", "VolumeEvalIndex", "Index"]),
     // nomad/structs/structs.go Job
     (
@@ -968,14 +968,14 @@ fn help_documents_the_exit_codes() {
     ] {
         assert!(help.contains(line), "{help}");
     }
-    let docs = std::fs::read_to_string(common::root().join("docs/run.md")).expect("docs/run.md");
+    let docs = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
     let table = nomad_build::cli::RUN_AFTER_HELP
         .split("\n\n")
         .next()
         .expect("the exit code table");
     assert!(
         docs.contains(table),
-        "docs/run.md lacks the exit code table of `run --help`"
+        "the README lacks the exit code table of `run --help`"
     );
 }
 
@@ -988,10 +988,10 @@ fn the_documented_run_is_what_the_binary_prints() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
-    let docs = std::fs::read_to_string(common::root().join("docs/run.md")).expect("docs/run.md");
+    let docs = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
     let start = docs
         .find("$ nomad-build run examples/minimal/build.hcl --run-id 3f2a1c9\n")
-        .expect("the example in docs/run.md");
+        .expect("the example in the README");
     let block = &docs[start..];
     let block =
         &block[block.find('\n').expect("newline") + 1..block.find("```").expect("end of block")];

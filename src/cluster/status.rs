@@ -1,6 +1,7 @@
 //! Explaining a job's state, read-only: running, complete, failed (which task, which exit
 //! code), pending on a blocked evaluation (with the placement failures), or dead (stopped)
-//! with its cause, following the decision procedure of `nomad-runtime.md` §9:
+//! with its cause, following what Nomad's job endpoints and scheduler record (hashicorp/nomad
+//! `nomad/job_endpoint.go`, `scheduler/`) for each cause of a dead (stopped) job:
 //!
 //! - **A** `Stop: true` in the submitted job: the first stopped version is version 0 (or the
 //!   version the submit wrote), and there is no `job-deregister` evaluation;

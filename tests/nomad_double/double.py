@@ -6,7 +6,7 @@
 It listens on 127.0.0.1 (a free port), prints `listening http://127.0.0.1:PORT`, and serves
 until killed. What happens to each registered job is declared by the scenario (see README.md):
 placements, task states and exit codes, log chunks, faults. The double only plays it back,
-with Nomad's rules for the rest (see ../../docs or nomad-runtime.md, "Test-double checklist"):
+with Nomad's rules for the rest (from Nomad's source at hashicorp/nomad@aa026cc):
 
 - register always creates an evaluation (also with Stop: true); an identical re-register
   writes no new version and answers the job's ModifyIndex, and the scheduler then keeps the
