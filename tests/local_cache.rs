@@ -3,76 +3,19 @@
 //! across runs, never when an input changed; two builds share one store at the same time; the
 //! same commit gives the same digest from cold stores; a registry cache fills an empty store.
 
+mod common;
+
+use common::registry::{checked, start_registry, Registry};
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 const USER: &str = "cache-robot";
 const PASSWORD: &str = "c4che pw:+/@";
 /// Printed by the fixture's `RUN` step, so its absence shows the step came from the cache
 /// (the step's own `STEP 2/3: RUN ...` line has it with quotes in the middle).
 const RUN_MARK: &str = "greeting-step-ran";
-
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn checked(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("command runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn start_registry() -> Registry {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
-    fs::write(dir.path().join("htpasswd"), htpasswd).expect("htpasswd");
-    let config = format!(
-        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: {addr}\n  secret: cache-test-secret\nauth:\n  htpasswd:\n    realm: e2e\n    path: {root}/htpasswd\n",
-        root = dir.path().display()
-    );
-    fs::write(dir.path().join("config.yml"), config).expect("config");
-    let child = Command::new("docker-registry")
-        .arg("serve")
-        .arg(dir.path().join("config.yml"))
-        .stdout(fs::File::create(dir.path().join("log")).expect("log"))
-        .stderr(fs::File::create(dir.path().join("err")).expect("log"))
-        .spawn()
-        .expect("docker-registry starts (apt-get install docker-registry)");
-    let reg = Registry {
-        child,
-        addr,
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(&reg.addr).is_err() {
-        assert!(Instant::now() < deadline, "the registry did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    reg
-}
 
 fn auth_file(dir: &Path, addr: &str) -> PathBuf {
     let token = nomad_build::local::ctmpl::base64(format!("{USER}:{PASSWORD}").as_bytes());
@@ -296,7 +239,7 @@ fn file_in_image(reg: &Registry, work: &Path, run_id: &str, path: &str) -> Strin
 
 #[test]
 fn a_rebuild_reuses_layers_and_never_a_stale_one() {
-    let reg = start_registry();
+    let reg = start_registry(&[(USER, PASSWORD)]);
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
     push_base_image(&reg, w, "base-1");
@@ -346,7 +289,7 @@ fn a_rebuild_reuses_layers_and_never_a_stale_one() {
 
 #[test]
 fn two_builds_at_once_share_one_store() {
-    let reg = start_registry();
+    let reg = start_registry(&[(USER, PASSWORD)]);
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
     push_base_image(&reg, w, "base-1");
@@ -403,7 +346,7 @@ fn two_builds_at_once_share_one_store() {
 
 #[test]
 fn the_same_commit_gives_the_same_digest_from_cold_stores() {
-    let reg = start_registry();
+    let reg = start_registry(&[(USER, PASSWORD)]);
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
     push_base_image(&reg, w, "base-1");
@@ -437,7 +380,7 @@ fn the_same_commit_gives_the_same_digest_from_cold_stores() {
 
 #[test]
 fn a_registry_cache_fills_an_empty_store() {
-    let reg = start_registry();
+    let reg = start_registry(&[(USER, PASSWORD)]);
     let work = tempfile::tempdir().expect("tempdir");
     let w = work.path();
     push_base_image(&reg, w, "base-1");

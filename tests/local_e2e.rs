@@ -4,10 +4,11 @@
 
 mod common;
 
+use common::registry::{checked, start_registry, Registry};
+
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const USER: &str = "ci-robot";
@@ -18,74 +19,12 @@ const READER_PASSWORD: &str = "r3ad 0nly:+/@";
 /// Reaches the image as a build argument and the test as an env value, byte for byte.
 const WEIRD: &str = "a $b ${X} $${Y} %{z} {{ .Data }} 'single' \"double\" \\ back\nsecond line";
 
-/// The registry process; killed and waited on drop (PID 1 here does not reap orphans).
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn need(tool: &str) {
     let ok = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(ok, "`{tool}` is not installed; .ci/run installs it (apt-get install buildah skopeo docker-registry apache2-utils busybox-static)");
-}
-
-fn checked(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("command runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn start_registry() -> Registry {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut htpasswd = checked(Command::new("htpasswd").args(["-Bbn", USER, PASSWORD])).stdout;
-    htpasswd
-        .extend(checked(Command::new("htpasswd").args(["-Bbn", READER, READER_PASSWORD])).stdout);
-    fs::write(dir.path().join("htpasswd"), htpasswd).expect("htpasswd");
-    let config = format!(
-        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\nhttp:\n  addr: {addr}\n  secret: e2e-test-secret\nauth:\n  htpasswd:\n    realm: e2e\n    path: {root}/htpasswd\n",
-        root = dir.path().display()
-    );
-    fs::write(dir.path().join("config.yml"), config).expect("config");
-    let child = Command::new("docker-registry")
-        .arg("serve")
-        .arg(dir.path().join("config.yml"))
-        .stdout(fs::File::create(dir.path().join("log")).expect("log"))
-        .stderr(fs::File::create(dir.path().join("err")).expect("log"))
-        .spawn()
-        .expect("docker-registry starts");
-    let reg = Registry {
-        child,
-        addr,
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(&reg.addr).is_err() {
-        assert!(Instant::now() < deadline, "the registry did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    reg
 }
 
 fn auth_file(dir: &Path, addr: &str, password: &str) -> PathBuf {
@@ -316,7 +255,7 @@ fn local_runs_build_test_publish_against_a_real_registry() {
         Path::new("/bin/busybox").is_file(),
         "busybox-static is not installed"
     );
-    let reg = start_registry();
+    let reg = start_registry(&[(USER, PASSWORD), (READER, READER_PASSWORD)]);
     let work = tempfile::tempdir().expect("tempdir");
     push_base_image(&reg, work.path());
     let repo = fixture_repo(&reg, work.path());
@@ -599,7 +538,7 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
     for tool in ["buildah", "docker-registry", "htpasswd", "git"] {
         need(tool);
     }
-    let reg = start_registry();
+    let reg = start_registry(&[(USER, PASSWORD), (READER, READER_PASSWORD)]);
     let work = tempfile::tempdir().expect("tempdir");
     push_base_image(&reg, work.path());
     let repo = work.path().join("repo");

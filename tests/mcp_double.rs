@@ -6,98 +6,32 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use common::double::{data, Double};
+
+use std::process::Command;
 
 use serde_json::Value;
 
 /// The `mcp` release `.ci/run` installs.
 const SDK: &str = "mcp==2.3.0";
 
-fn data(rel: &str) -> PathBuf {
-    common::root().join("tests/data/nomad-double").join(rel)
-}
-
-/// A running double on a free port; killed and reaped on drop.
-struct Double {
-    child: Child,
-    addr: String,
-}
-
-impl Double {
-    fn start(scenario: &Path) -> Double {
-        let mut child = Command::new("python3")
-            .arg(common::root().join("tests/nomad_double/double.py"))
-            .arg(scenario)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs the double");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("the double prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line from the double: {line:?}"))
-            .to_owned();
-        Double { child, addr }
-    }
-
-    fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
-        let mut req = ureq::get(format!("{}{path}", self.addr));
-        if let Some(t) = token {
-            req = req.header("X-Nomad-Token", t);
-        }
-        let mut res = req
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .call()
-            .expect("the double answers");
-        let status = res.status().as_u16();
-        let body = res.body_mut().read_to_string().expect("body");
-        (
-            status,
-            serde_json::from_str(&body).unwrap_or(Value::String(body)),
-        )
-    }
-
-    fn requests(&self) -> Vec<Value> {
-        self.get("/__double/requests", None)
-            .1
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The non-GET requests, as `METHOD path [purge=...]`.
-    fn writes(&self) -> Vec<String> {
-        self.requests()
-            .iter()
-            .filter(|q| q["method"] != "GET")
-            .map(|q| {
-                let mut s = format!(
-                    "{} {}",
-                    q["method"].as_str().unwrap_or_default(),
-                    q["path"].as_str().unwrap_or_default()
-                );
-                if let Some(p) = q["query"].get("purge") {
-                    s.push_str(&format!(" purge={}", p.as_str().unwrap_or_default()));
-                }
-                s
-            })
-            .collect()
-    }
-}
-
-impl Drop for Double {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The non-GET requests, as `METHOD path [purge=...]`.
+fn writes(d: &Double) -> Vec<String> {
+    d.requests()
+        .iter()
+        .filter(|q| q["method"] != "GET")
+        .map(|q| {
+            let mut s = format!(
+                "{} {}",
+                q["method"].as_str().unwrap_or_default(),
+                q["path"].as_str().unwrap_or_default()
+            );
+            if let Some(p) = q["query"].get("purge") {
+                s.push_str(&format!(" purge={}", p.as_str().unwrap_or_default()));
+            }
+            s
+        })
+        .collect()
 }
 
 #[test]
@@ -123,9 +57,9 @@ fn the_cluster_tools_run_cancel_explain_and_plan_against_the_double() {
     scenario["token"] = Value::String(token.clone());
     let with_token = tmp.path().join("all-pass-token.json");
     std::fs::write(&with_token, scenario.to_string()).expect("write");
-    let passing = Double::start(&with_token);
-    let long = Double::start(&data("scenarios/long-build.json"));
-    let failing = Double::start(&data("scenarios/test-fails.json"));
+    let passing = Double::start_file(&with_token);
+    let long = Double::start("long-build");
+    let failing = Double::start("test-fails");
 
     let plan_root = tmp.path().join("plan");
     std::fs::create_dir_all(plan_root.join("nodes")).expect("mkdir");
@@ -167,7 +101,7 @@ fn the_cluster_tools_run_cancel_explain_and_plan_against_the_double() {
     // The run registered the three jobs in order and stopped nothing; every request carried
     // the token from the server's environment.
     assert_eq!(
-        passing.writes(),
+        writes(&passing),
         ["PUT /v1/jobs", "PUT /v1/jobs", "PUT /v1/jobs"]
     );
     let requests = passing.requests();
@@ -194,13 +128,13 @@ fn the_cluster_tools_run_cancel_explain_and_plan_against_the_double() {
 
     // Cancelling stopped the build job as Ctrl-C does: deregistered, not purged.
     assert_eq!(
-        long.writes(),
+        writes(&long),
         ["PUT /v1/jobs", "DELETE /v1/job/hello-build-c1"]
     );
-    let (status, job) = long.get("/v1/job/hello-build-c1", None);
+    let (status, job) = long.get_with("/v1/job/hello-build-c1", None);
     assert_eq!(status, 200, "the job is still there: {job}");
     assert_eq!(job["Stop"], true);
 
     // A failed test phase stops the run: publish was never registered.
-    assert_eq!(failing.writes(), ["PUT /v1/jobs", "PUT /v1/jobs"]);
+    assert_eq!(writes(&failing), ["PUT /v1/jobs", "PUT /v1/jobs"]);
 }

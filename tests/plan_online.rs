@@ -4,69 +4,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use common::double::{binary, data, Double};
+
+use std::path::Path;
 
 use serde_json::Value;
-
-fn data(rel: &str) -> PathBuf {
-    common::root().join("tests/data/nomad-double").join(rel)
-}
-
-/// A running double; killed and reaped on drop.
-struct Double {
-    child: Child,
-    addr: String,
-}
-
-impl Double {
-    fn start(scenario: &str) -> Double {
-        let mut child = Command::new("python3")
-            .arg(common::root().join("tests/nomad_double/double.py"))
-            .arg(data(&format!("scenarios/{scenario}.json")))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs the double");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("the double prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line from the double: {line:?}"))
-            .to_owned();
-        Double { child, addr }
-    }
-
-    /// The requests the double received.
-    fn requests(&self) -> Vec<Value> {
-        let mut res = ureq::get(format!("{}/__double/requests", self.addr))
-            .call()
-            .expect("the double answers");
-        let v: Value =
-            serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("JSON");
-        v.as_array().cloned().unwrap_or_default()
-    }
-
-    fn jobs(&self) -> Vec<Value> {
-        let mut res = ureq::get(format!("{}/__double/jobs", self.addr))
-            .call()
-            .expect("the double answers");
-        let v: Value =
-            serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("JSON");
-        v.as_array().cloned().unwrap_or_default()
-    }
-}
-
-impl Drop for Double {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Run {
     code: i32,
@@ -76,16 +18,8 @@ struct Run {
 
 /// The binary, with a clean environment, in `dir`, pointing at `addr`.
 fn run_in(dir: &Path, addr: &str, args: &[&str]) -> Run {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("nomad-build"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("NOMAD_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            c.env_remove(k);
-        }
-    }
-    c.env("NOMAD_ADDR", addr)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .current_dir(dir);
+    let mut c = binary(addr);
+    c.args(args).current_dir(dir);
     let out = c.output().expect("the binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),

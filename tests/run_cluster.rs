@@ -4,91 +4,13 @@
 
 mod common;
 
+use common::double::{binary, data, Double};
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-fn data(rel: &str) -> PathBuf {
-    common::root().join("tests/data/nomad-double").join(rel)
-}
-
-/// A running double; killed and reaped on drop.
-struct Double {
-    child: Child,
-    addr: String,
-}
-
-impl Double {
-    fn start(scenario: &str) -> Double {
-        let path = data(&format!("scenarios/{scenario}.json"));
-        Double::start_file(&path)
-    }
-
-    fn start_file(path: &std::path::Path) -> Double {
-        let mut child = Command::new("python3")
-            .arg(common::root().join("tests/nomad_double/double.py"))
-            .arg(path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs the double");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("the double prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line from the double: {line:?}"))
-            .to_owned();
-        Double { child, addr }
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let mut res = ureq::get(format!("{}{path}", self.addr))
-            .call()
-            .expect("the double answers");
-        serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("JSON")
-    }
-
-    /// The requests the double received (method, path, query, whether a token was sent).
-    fn requests(&self) -> Vec<Value> {
-        self.get("/__double/requests")
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The jobs registered, with their phase.
-    fn jobs(&self) -> Vec<Value> {
-        self.get("/__double/jobs")
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Double {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The binary with a clean environment pointing at the double.
-fn binary(addr: &str) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("nomad-build"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("NOMAD_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            c.env_remove(k);
-        }
-    }
-    c.env("NOMAD_ADDR", addr).env("NO_COLOR", "1");
-    c
-}
 
 struct Run {
     code: i32,

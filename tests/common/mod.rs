@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub(crate) mod double;
+pub(crate) mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
