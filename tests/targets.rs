@@ -243,6 +243,19 @@ fn every_case_for_every_known_release() {
         timed_groups >= 8,
         "the cases exercise timeouts ({timed_groups} groups)"
     );
+    // Every distinct HCL text of every case and release goes through HashiCorp's parser.
+    let files: Vec<(String, String)> = hcl.into_iter().map(|(text, name)| (name, text)).collect();
+    assert!(
+        files.len() >= 40,
+        "every release's HCL is parsed ({} distinct files)",
+        files.len()
+    );
+    let rejected = hashicorp_rejects(&files);
+    assert!(
+        rejected.is_empty(),
+        "HashiCorp's parser rejects:\n{}",
+        rejected.join("\n")
+    );
 }
 
 fn case_is_example(dir: &Path) -> bool {
