@@ -470,16 +470,80 @@ fn check_scripts(
     Ok(())
 }
 
-fn check_field(field: Field, value: &str, sandbox: &Sandbox) -> Result<(), TestCaseError> {
+/// What one case exercised, for the counts each property test asserts.
+#[derive(Debug, Default, Clone, Copy)]
+struct Checked {
+    /// validate accepted the value and every script ran as expected.
+    accepted: usize,
+    /// validate refused the value.
+    refused: usize,
+    /// the scripts compiled without validate ran as expected.
+    bypassed: usize,
+    /// the value looked like an option (`-x`, `--x=y`) and its scripts ran.
+    option_shaped: usize,
+}
+
+fn check_field(field: Field, value: &str, sandbox: &Sandbox) -> Result<Checked, TestCaseError> {
     let v = Values::with(field, value);
     let hcl = v.hcl();
+    let mut checked = Checked::default();
     if let Ok(scripts) = compiled(&hcl) {
         check_scripts(field, &v, &scripts, sandbox)?;
+        checked.accepted += 1;
+    } else {
+        checked.refused += 1;
     }
     if let Some(scripts) = bypassing_validate(&hcl) {
         check_scripts(field, &v, &scripts, sandbox)?;
+        checked.bypassed += 1;
+        checked.option_shaped += usize::from(value.starts_with('-'));
     }
-    Ok(())
+    Ok(checked)
+}
+
+/// Runs `cases` values of `strategy` through [`check_field`] and asserts what was exercised:
+/// a third of the values are option-shaped on purpose, and the scripts really ran for them
+/// (with validate bypassed), so a template that dropped a `--` would be caught.
+fn property(field: Field, strategy: impl Strategy<Value = String>) {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::cell::Cell;
+
+    const CASES: u32 = 48;
+    let sandbox = Sandbox::new();
+    let total = Cell::new(Checked::default());
+    let mut runner = TestRunner::new(Config {
+        cases: CASES,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&strategy, |s| {
+        let c = check_field(field, &s, &sandbox)?;
+        let mut t = total.get();
+        t.accepted += c.accepted;
+        t.refused += c.refused;
+        t.bypassed += c.bypassed;
+        t.option_shaped += c.option_shaped;
+        total.set(t);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{field:?}: {e}");
+    }
+    let t = total.get();
+    // Shrinking may run more cases than CASES; the counts are at least those of the cases.
+    assert!(
+        t.accepted + t.refused >= CASES as usize,
+        "{field:?}: every case was compiled: {t:?}"
+    );
+    assert!(
+        t.option_shaped >= CASES as usize / 8,
+        "{field:?}: option-shaped values reached the scripts: {t:?}"
+    );
+    assert!(
+        t.bypassed >= CASES as usize / 2,
+        "{field:?}: scripts ran with validate bypassed: {t:?}"
+    );
+    assert!(!sandbox.path("pwned").exists(), "{field:?}: a command ran");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,77 +608,103 @@ fn value() -> impl Strategy<Value = String> {
     .prop_map(|s| s.replace('\0', ""))
 }
 
-/// [`value`], sometimes around the field's valid default so that accepted values get through.
+/// Values shaped like an option of git, buildah or skopeo: `-x`, `--name`, `--name=value`,
+/// the options of the attacks, or a dash before the field's valid default.
+fn option_shaped(default: &'static str) -> impl Strategy<Value = String> {
+    prop_oneof![
+        "-[a-zA-Z]{1,3}",
+        "--[a-z][a-z-]{0,14}",
+        ("--[a-z][a-z-]{0,14}", value()).prop_map(|(o, v)| format!("{o}={v}")),
+        prop::sample::select(
+            &[
+                "--upload-pack=touch pwned;",
+                "-oProxyCommand=touch pwned",
+                "--tls-verify=false",
+                "--authfile=/etc/passwd",
+                "--file=/etc/passwd",
+                "-c",
+                "--",
+                "-",
+            ][..]
+        )
+        .prop_map(str::to_owned),
+        Just(format!("-{default}")),
+        Just(format!("--{default}")),
+    ]
+}
+
+/// [`value`], sometimes around the field's valid default so that accepted values get through,
+/// and a third of the time [`option_shaped`].
 fn value_for(default: &'static str) -> impl Strategy<Value = String> {
     prop_oneof![
         2 => value(),
         1 => value().prop_map(move |s| format!("{default}{s}")),
         1 => value().prop_map(move |s| format!("{s}{default}")),
+        2 => option_shaped(default),
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+#[test]
+fn source_url() {
+    property(Field::Url, value_for("https://git.example.com/"));
+}
 
-    #[test]
-    fn source_url(s in value_for("https://git.example.com/")) {
-        check_field(Field::Url, &s, &Sandbox::new())?;
-    }
+#[test]
+fn source_ref() {
+    property(Field::Ref, value_for("main"));
+}
 
-    #[test]
-    fn source_ref(s in value_for("main")) {
-        check_field(Field::Ref, &s, &Sandbox::new())?;
-    }
+#[test]
+fn image_repository() {
+    property(Field::Repository, value_for("registry.example.com/acme/"));
+}
 
-    #[test]
-    fn image_repository(s in value_for("registry.example.com/acme/")) {
-        check_field(Field::Repository, &s, &Sandbox::new())?;
-    }
+#[test]
+fn image_context() {
+    property(Field::Context, value_for("svc/"));
+}
 
-    #[test]
-    fn image_context(s in value_for("svc/")) {
-        check_field(Field::Context, &s, &Sandbox::new())?;
-    }
+#[test]
+fn image_containerfile() {
+    property(Field::Containerfile, value_for("Containerfile"));
+}
 
-    #[test]
-    fn image_containerfile(s in value_for("Containerfile")) {
-        check_field(Field::Containerfile, &s, &Sandbox::new())?;
-    }
+#[test]
+fn image_target() {
+    property(Field::Target, value_for("release"));
+}
 
-    #[test]
-    fn image_target(s in value_for("release")) {
-        check_field(Field::Target, &s, &Sandbox::new())?;
-    }
+#[test]
+fn build_arg_name() {
+    property(Field::BuildArgName, value_for("VERSION"));
+}
 
-    #[test]
-    fn build_arg_name(s in value_for("VERSION")) {
-        check_field(Field::BuildArgName, &s, &Sandbox::new())?;
-    }
+#[test]
+fn build_arg_value() {
+    property(Field::BuildArgValue, value_for("1.0"));
+}
 
-    #[test]
-    fn build_arg_value(s in value_for("1.0")) {
-        check_field(Field::BuildArgValue, &s, &Sandbox::new())?;
-    }
+#[test]
+fn label_key() {
+    property(Field::LabelKey, value_for("org.example."));
+}
 
-    #[test]
-    fn label_key(s in value_for("org.example.")) {
-        check_field(Field::LabelKey, &s, &Sandbox::new())?;
-    }
+#[test]
+fn label_value() {
+    property(Field::LabelValue, value_for("payments"));
+}
 
-    #[test]
-    fn label_value(s in value_for("payments")) {
-        check_field(Field::LabelValue, &s, &Sandbox::new())?;
-    }
+#[test]
+fn publish_tag() {
+    property(Field::Tag, value_for("v1"));
+}
 
-    #[test]
-    fn publish_tag(s in value_for("v1")) {
-        check_field(Field::Tag, &s, &Sandbox::new())?;
-    }
-
-    #[test]
-    fn publish_repository(s in value_for("mirror.example.com/acme/")) {
-        check_field(Field::PublishRepository, &s, &Sandbox::new())?;
-    }
+#[test]
+fn publish_repository() {
+    property(
+        Field::PublishRepository,
+        value_for("mirror.example.com/acme/"),
+    );
 }
 
 /// Hand-picked values that must reach the scripts safely (accepted or refused), so every run
@@ -643,7 +733,16 @@ fn known_attacks() {
         (Field::Tag, "-x"),
     ];
     for (field, value) in cases {
-        check_field(*field, value, &sandbox).unwrap_or_else(|e| panic!("{field:?} {value:?}: {e}"));
+        let checked = check_field(*field, value, &sandbox)
+            .unwrap_or_else(|e| panic!("{field:?} {value:?}: {e}"));
+        // The plan itself refuses paths that leave the repository; every option-shaped
+        // attack must reach the scripts with validate bypassed, and be harmless there.
+        if value.starts_with('-') {
+            assert_eq!(
+                checked.bypassed, 1,
+                "{field:?} {value:?}: the scripts ran with validate bypassed"
+            );
+        }
     }
     assert!(!sandbox.path("pwned").exists());
 }

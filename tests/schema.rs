@@ -64,7 +64,12 @@ fn schema_accepts_every_example_and_refuses_what_the_loader_refuses() {
             .iter_errors(&doc)
             .map(|e| format!("{}: {e}", e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "{}:\n{}", path.display(), errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
 
         let mut unknown = doc.clone();
         unknown["pipeline"][name]["no_such_attribute"] = serde_json::json!(1);
