@@ -52,7 +52,7 @@ fn schema_accepts_every_example_and_refuses_what_the_loader_refuses() {
         let path = dir.join("build.hcl");
         let mut sources = Sources::default();
         let file = sources.add(
-            &path.display().to_string(),
+            path.display().to_string(),
             std::fs::read_to_string(&path).expect("read"),
         );
         let (loaded, findings) = load(&mut sources, file, &VarInputs::default());
