@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const USER: &str = "ci-robot";
-const PASSWORD: &str = "Pa55 w0rd:+/@%é";
+const PASSWORD: &str = "Pa55 w0rd:+/@%é\"\\q";
 /// The read-only account the test tasks pull with (`pull_credentials`).
 const READER: &str = "ci-reader";
 const READER_PASSWORD: &str = "r3ad 0nly:+/@";
@@ -238,11 +238,96 @@ fn files_in(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every form in which the product could write a secret: raw, JSON-escaped, percent-encoded
+/// (as in a git credential URL, with `%20` or `+` for a space), and base64 (standard and
+/// URL-safe, padded or not) of the value alone and of the `user:password` pair that registry
+/// auth files carry.
+fn encodings(user: &str, secret: &str) -> Vec<(String, Vec<u8>)> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let json = serde_json::to_string(secret).expect("json");
+    let json = json[1..json.len() - 1].to_owned();
+    let mut percent = String::new();
+    for b in secret.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            percent.push(char::from(b));
+        } else {
+            percent.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let mut forms = vec![
+        ("raw".to_owned(), secret.as_bytes().to_vec()),
+        ("JSON-escaped".to_owned(), json.into_bytes()),
+        ("percent-encoded".to_owned(), percent.clone().into_bytes()),
+        (
+            "percent-encoded, + for space".to_owned(),
+            percent.replace("%20", "+").into_bytes(),
+        ),
+    ];
+    let pair = format!("{user}:{secret}");
+    for (what, value) in [("value", secret), ("user:password", pair.as_str())] {
+        for (engine, name) in [
+            (&STANDARD, "base64"),
+            (&STANDARD_NO_PAD, "base64 unpadded"),
+            (&URL_SAFE, "base64url"),
+            (&URL_SAFE_NO_PAD, "base64url unpadded"),
+        ] {
+            forms.push((
+                format!("{name} of the {what}"),
+                engine.encode(value).into_bytes(),
+            ));
+        }
+    }
+    forms
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The forms of the registry password found in `bytes`.
+fn secret_forms_in(bytes: &[u8]) -> Vec<String> {
+    encodings(USER, PASSWORD)
+        .into_iter()
+        .filter(|(_, needle)| contains(bytes, needle))
+        .map(|(form, _)| form)
+        .collect()
+}
+
 fn assert_no_secret(what: &str, bytes: &[u8]) {
-    let needle = PASSWORD.as_bytes();
+    let found = secret_forms_in(bytes);
     assert!(
-        !bytes.windows(needle.len()).any(|w| w == needle),
-        "the registry password appears in {what}"
+        found.is_empty(),
+        "the registry password appears in {what}: {found:?}"
+    );
+}
+
+#[test]
+fn the_secret_check_sees_every_encoding_the_product_writes() {
+    // The check is only as good as its encodings: each must differ from the raw value for
+    // this password (so each is really looked for), and each must be caught.
+    for (form, needle) in encodings(USER, PASSWORD) {
+        if form != "raw" {
+            assert_ne!(
+                needle.as_slice(),
+                PASSWORD.as_bytes(),
+                "{form} is the raw value"
+            );
+        }
+        let mut text = b"before ".to_vec();
+        text.extend_from_slice(&needle);
+        text.extend_from_slice(b" after");
+        assert!(
+            secret_forms_in(&text).contains(&form),
+            "{form} is not caught"
+        );
+    }
+    // What `local` writes into `secrets/auth.json` is one of them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let auth = fs::read(auth_file(dir.path(), "r:5000", PASSWORD)).expect("auth.json");
+    assert!(
+        !secret_forms_in(&auth).is_empty(),
+        "an auth.json with the password passes the check"
     );
 }
 
