@@ -631,7 +631,10 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
     // A build whose RUN sleeps far past its timeout; a quick build whose test sleeps so.
     fs::write(
         repo.join("Containerfile"),
-        format!("FROM {}/base/busybox:1\nRUN sleep 120\n", reg.addr),
+        format!(
+            "FROM {}/base/busybox:1\nRUN sleep {BUILD_SLEEP}\n",
+            reg.addr
+        ),
     )
     .expect("containerfile");
     fs::write(
@@ -677,7 +680,7 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
         repo.join("slow-test/build.hcl"),
         pipeline(
             "slow-test",
-            "\n  build {}\n\n  test \"sleepy\" {\n    command = [\"/bin/sh\", \"-c\", \"echo sleeping; sleep 120\"]\n    timeout = \"3s\"\n  }\n",
+            &format!("\n  build {{}}\n\n  test \"sleepy\" {{\n    command = [\"/bin/sh\", \"-c\", \"echo sleeping; sleep {TEST_SLEEP}\"]\n    timeout = \"3s\"\n  }}\n"),
         ),
     )
     .expect("build.hcl");
@@ -721,6 +724,7 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
     );
     assert!(row_seconds(summary, "build  build ") < 15.0, "{summary}");
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    assert_gone(&["sleep", &BUILD_SLEEP.to_string()], "the build's RUN");
     assert_eq!(
         inspect_digest(
             &reg,
@@ -758,4 +762,45 @@ fn local_stops_a_build_and_a_test_at_their_timeout() {
     );
     assert!(row_seconds(summary, "test   sleepy ") < 15.0, "{summary}");
     assert!(elapsed < Duration::from_secs(100), "took {elapsed:?}");
+    assert_gone(&["sleep", &TEST_SLEEP.to_string()], "the test's command");
+}
+
+/// How long the timed-out build's `RUN` and test's command sleep: odd numbers that nothing
+/// else on the machine sleeps, so that their processes can be found.
+const BUILD_SLEEP: u32 = 127;
+const TEST_SLEEP: u32 = 131;
+
+/// The processes on this machine whose argv is `argv`.
+fn processes(argv: &[&str]) -> Vec<u32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = fs::read(e.path().join("cmdline")).ok()?;
+            (cmdline == want).then_some(pid)
+        })
+        .collect()
+}
+
+/// `local` returned: what the task started must be gone with it. Killed processes can take a
+/// moment to be reaped by their parent, so this waits for the condition (at most 10 s).
+fn assert_gone(argv: &[&str], what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = processes(argv);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} (`{}`) still runs after the timeout: pids {left:?}",
+            argv.join(" ")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
