@@ -237,6 +237,73 @@ fn file_in_image(reg: &Registry, work: &Path, run_id: &str, path: &str) -> Strin
     panic!("no layer of build-{run_id} has {path}");
 }
 
+/// The manifest and config of the staging image of `run_id` as leaves by JSON pointer
+/// (`/manifest/layers/0/digest`, `/config/history/2/comment`).
+fn image_facts(
+    reg: &Registry,
+    work: &Path,
+    run_id: &str,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    fn leaves(
+        v: &serde_json::Value,
+        at: &str,
+        out: &mut std::collections::BTreeMap<String, serde_json::Value>,
+    ) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    leaves(
+                        x,
+                        &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    leaves(x, &format!("{at}/{i}"), out);
+                }
+            }
+            leaf => {
+                out.insert(at.to_owned(), leaf.clone());
+            }
+        }
+    }
+    let auth = auth_file(work, &reg.addr);
+    let mut out = std::collections::BTreeMap::new();
+    for (what, flag) in [("manifest", "--raw"), ("config", "--config")] {
+        let o = checked(
+            Command::new("skopeo")
+                .args(["inspect", flag, "--tls-verify=false", "--authfile"])
+                .arg(&auth)
+                .arg(format!("docker://{}/acme/cached:build-{run_id}", reg.addr)),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        leaves(&v, &format!("/{what}"), &mut out);
+    }
+    out
+}
+
+/// What may differ between the images of two builds of one commit that ran at once on one
+/// store, and why that is acceptable. With `--layers`, buildah 1.28 names the image a step
+/// started from by its local id when that image is one of its own intermediate images: which
+/// build committed an intermediate image first decides whether the other one records
+/// `FROM <local id>` (or a `…-tmp` name) or the base image's reference, in the history comments
+/// and the `org.opencontainers.image.base.{name,digest}` annotations. These are descriptions
+/// that no runtime reads; the config's digest and size change with them. The layers, their
+/// diff ids, the entrypoint, the environment and the creation time must be identical.
+fn concurrent_difference(pointer: &str) -> bool {
+    let history_comment = pointer.starts_with("/config/history/") && pointer.ends_with("/comment");
+    history_comment
+        || matches!(
+            pointer,
+            "/manifest/annotations/org.opencontainers.image.base.name"
+                | "/manifest/annotations/org.opencontainers.image.base.digest"
+                | "/manifest/config/digest"
+                | "/manifest/config/size"
+        )
+}
+
 #[test]
 fn a_rebuild_reuses_layers_and_never_a_stale_one() {
     let reg = start_registry(&[(USER, PASSWORD)]);
@@ -333,6 +400,28 @@ fn two_builds_at_once_share_one_store() {
         pushed_digest(&String::from_utf8_lossy(&b.stdout)),
     ];
     assert!(built.contains(&third), "{third:?} is neither of {built:?}");
+    // The two images have the same layers; only buildah's own record of where its cached
+    // layers came from may differ between them (see `concurrent_difference`).
+    let (da, db) = (image_facts(&reg, w, "a"), image_facts(&reg, w, "b"));
+    let differing: Vec<&String> = da
+        .keys()
+        .chain(db.keys())
+        .filter(|k| da.get(*k) != db.get(*k))
+        .collect();
+    let unexplained: Vec<String> = differing
+        .iter()
+        .filter(|k| !concurrent_difference(k))
+        .map(|k| format!("{k}: {:?} / {:?}", da.get(*k), db.get(*k)))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "the images of two builds at once differ beyond buildah's cache bookkeeping:\n{}",
+        unexplained.join("\n")
+    );
+    assert!(
+        da.keys().any(|k| k.starts_with("/manifest/layers/")),
+        "{da:#?}"
+    );
     let check = Command::new("buildah")
         .env(
             "CONTAINERS_STORAGE_CONF",
@@ -358,6 +447,45 @@ fn the_same_commit_gives_the_same_digest_from_cold_stores() {
     let second = build(&repo, "cold2", &sec, w, &w.join("cache-2"));
     assert!(second.contains(RUN_MARK), "the second store was not cold");
     assert_eq!(pushed_digest(&first), pushed_digest(&second));
+    // Reproducible because the commit time was applied, not by luck: the checkout wrote it
+    // for the build, and it is the image's creation time.
+    let head_time = String::from_utf8(
+        checked(
+            Command::new("git")
+                .current_dir(&repo)
+                .args(["log", "-1", "--format=%ct"]),
+        )
+        .stdout,
+    )
+    .expect("utf-8")
+    .trim()
+    .to_owned();
+    for run in ["cold1", "cold2"] {
+        let written =
+            fs::read_to_string(w.join(format!("work-{run}/build/build/alloc/source-date-epoch")))
+                .unwrap_or_else(|e| panic!("{run}: the checkout wrote no source-date-epoch: {e}"));
+        assert_eq!(
+            written.trim(),
+            head_time,
+            "{run}: source-date-epoch is HEAD's commit time"
+        );
+        let created = image_facts(&reg, w, run)["/config/created"].clone();
+        let want = String::from_utf8(
+            checked(Command::new("date").args([
+                "-u",
+                "-d",
+                &format!("@{head_time}"),
+                "+%Y-%m-%dT%H:%M:%SZ",
+            ]))
+            .stdout,
+        )
+        .expect("utf-8");
+        assert_eq!(
+            created,
+            serde_json::Value::from(want.trim()),
+            "{run}: the image's creation time"
+        );
+    }
     // A new commit (a later commit time) of the same tree gives another digest.
     std::thread::sleep(Duration::from_millis(1100));
     git(
