@@ -252,7 +252,7 @@ impl Mcp {
         };
         let init = m.request(
             "initialize",
-            json!({
+            &json!({
                 "protocolVersion": "2025-06-18",
                 "capabilities": {},
                 "clientInfo": {"name": "test", "version": "1"}
@@ -272,7 +272,7 @@ impl Mcp {
         stdin.flush().expect("flush");
     }
 
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    fn request(&mut self, method: &str, params: &Value) -> Value {
         self.next += 1;
         let id = self.next;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -286,8 +286,8 @@ impl Mcp {
     }
 
     /// Calls `tool`; returns (isError, the whole result as text).
-    fn call(&mut self, tool: &str, args: Value) -> (bool, String) {
-        let reply = self.request("tools/call", json!({"name": tool, "arguments": args}));
+    fn call(&mut self, tool: &str, args: &Value) -> (bool, String) {
+        let reply = self.request("tools/call", &json!({"name": tool, "arguments": args}));
         let result = &reply["result"];
         (result["isError"] == json!(true), result.to_string())
     }
@@ -318,13 +318,13 @@ fn mcp_does_not_read_a_repository_above_its_root() {
         json!({"path": "build.hcl", "run_id": "r1"}),
         json!({"text": without_source(), "file_name": "build.hcl", "run_id": "r1"}),
     ] {
-        let (is_error, text) = mcp.call("render", args);
+        let (is_error, text) = mcp.call("render", &args);
         assert!(is_error, "{text}");
         assert!(text.contains("missing-source"), "{text}");
         assert!(!text.contains("gitlab.example.com"), "{text}");
         assert!(!text.contains(TOKEN) && !text.contains(USER), "{text}");
     }
-    let (is_error, text) = mcp.call("validate", json!({"path": "build.hcl"}));
+    let (is_error, text) = mcp.call("validate", &json!({"path": "build.hcl"}));
     assert!(!is_error, "{text}");
     assert!(text.contains("missing-source"), "{text}");
     assert!(!text.contains("gitlab.example.com"), "{text}");
@@ -337,7 +337,7 @@ fn mcp_strips_the_credentials_of_a_root_repository() {
     repo(&root, &credentialed_url());
     fs::write(root.join("build.hcl"), without_source()).expect("write");
     let mut mcp = Mcp::start(&root);
-    let (is_error, text) = mcp.call("render", json!({"path": "build.hcl", "run_id": "r1"}));
+    let (is_error, text) = mcp.call("render", &json!({"path": "build.hcl", "run_id": "r1"}));
     assert!(!is_error, "{text}");
     assert!(
         text.contains("origin https://gitlab.example.com/acme/app.git"),
@@ -371,7 +371,7 @@ fn mcp_refuses_a_file_name_symlinked_out_of_the_root() {
         if tool == "render" {
             args["run_id"] = json!("r1");
         }
-        let (is_error, text) = mcp.call(tool, args);
+        let (is_error, text) = mcp.call(tool, &args);
         assert!(is_error, "{tool} {name}: {text}");
         assert!(
             text.contains("leads outside the root"),
