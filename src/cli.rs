@@ -222,7 +222,8 @@ pub struct LocalArgs {
     /// JSON object mapping a Vault KV v2 path to its data; stands in for Vault.
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
-    /// Directory for allocations and container storage (default: a temporary one).
+    /// Directory for allocations and container storage (default: a temporary one). Must be
+    /// new, empty, or one an earlier run made; yours and not writable by everyone.
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
     /// Keep the work directory afterwards.

@@ -41,6 +41,9 @@ pub struct CompileOptions {
     pub target: NomadVersion,
     /// `--nomad-version` as given: the target, winning over the file's `nomad { version }`.
     pub nomad_version: Option<String>,
+    /// A directory git may not look for a repository above (the MCP server's root); `None`:
+    /// wherever git finds one.
+    pub git_root: Option<PathBuf>,
 }
 
 /// The result of compiling one file: every rendered phase when there is no error.
@@ -150,10 +153,17 @@ pub fn compile(
         .is_none();
     let needs_run_id = opts.run_id.is_none() && opts.fallback_run_id.is_none();
     let git = if needs_source || needs_run_id {
-        GitInfo::discover(dir)
+        GitInfo::discover(dir, opts.git_root.as_deref())
     } else {
         GitInfo::default()
     };
+    if needs_source {
+        // After the suppressions: a comment in the file cannot silence these.
+        findings.extend(git.origin_findings(sources));
+        if findings.iter().any(Finding::is_error) {
+            return (None, findings);
+        }
+    }
     let Some(run_id) = opts
         .run_id
         .clone()

@@ -158,6 +158,34 @@ pub fn check_task(task: &Task, root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Keeps a `git` command from looking for a repository above `root`: sets
+/// `GIT_CEILING_DIRECTORIES` to the parent of `root` (so `root` itself may be the top of a
+/// working tree) and drops the variables that point git at a repository elsewhere (`GIT_DIR`,
+/// `GIT_WORK_TREE`, `GIT_COMMON_DIR`). Returns `false`, leaving the command as it was, when
+/// `root` cannot be resolved or its parent cannot be written in the colon-separated ceiling
+/// list: the caller must not run git then.
+pub fn confine_git(cmd: &mut std::process::Command, root: &Path) -> bool {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return false;
+    };
+    let ceiling = match root.parent() {
+        None => None,
+        Some(parent) => match parent.to_str() {
+            Some(p) if !p.contains(':') => Some(p.to_owned()),
+            _ => return false,
+        },
+    };
+    for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"] {
+        cmd.env_remove(var);
+    }
+    match ceiling {
+        Some(c) => cmd.env("GIT_CEILING_DIRECTORIES", c),
+        // The root is `/`: there is nothing above it.
+        None => cmd.env_remove("GIT_CEILING_DIRECTORIES"),
+    };
+    true
+}
+
 /// Where `path` leads: the canonical form of its longest prefix that exists, with the rest of
 /// its components appended. A dangling symlink at the end resolves to the link's directory.
 fn resolve(path: &Path) -> PathBuf {

@@ -11,11 +11,12 @@ use serde::Serialize;
 
 use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
 use crate::confine;
-use crate::diag::Finding;
+use crate::diag::{Finding, Sources};
 use crate::load::Loaded;
 use crate::nomad::jobspec::parse_duration;
 use crate::phase::{Phase, PlannedTask, Role};
 use crate::reference;
+use crate::rules::invalid_source_url;
 use crate::target::NomadVersion;
 
 /// Default images; pinned so that a build is reproducible.
@@ -28,31 +29,147 @@ pub const DEFAULT_SKOPEO_IMAGE: &str = "quay.io/skopeo/stable:v1.16.1";
 /// Facts about the git repository that contains the file.
 #[derive(Debug, Clone, Default)]
 pub struct GitInfo {
-    /// `origin` remote URL.
+    /// `origin` remote URL without its credentials, checked like `source.url`: safe to write
+    /// into a job. `None` without an `origin`, or when its URL is refused ([`Self::origin_issue`]).
     pub origin: Option<String>,
+    /// What was wrong with the `origin` URL as git has it; see [`GitInfo::origin_findings`].
+    pub origin_issue: Option<OriginIssue>,
     /// Full HEAD commit id.
     pub head: Option<String>,
     /// Short HEAD commit id (the default run id).
     pub short: Option<String>,
 }
 
+/// What was wrong with the `origin` remote's URL. Neither variant holds the credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginIssue {
+    /// It carried credentials; [`GitInfo::origin`] is the URL without them.
+    Credentials {
+        /// The URL with the credentials replaced by `***`.
+        shown: String,
+        /// Where `***` is in `shown`.
+        span: std::ops::Range<usize>,
+    },
+    /// It is not a usable clone URL, even without credentials; [`GitInfo::origin`] is `None`.
+    Refused {
+        /// The URL with any credentials masked and control characters escaped.
+        shown: String,
+        /// Why, in the words of `invalid-source-url`.
+        why: &'static str,
+    },
+}
+
+/// The name of the source that findings about the `origin` remote point into.
+pub const ORIGIN_SOURCE: &str = "git remote get-url origin";
+
+/// The `origin` remote's URL as git has it → what a job may clone, and what was wrong.
+pub fn check_origin(raw: &str) -> (Option<String>, Option<OriginIssue>) {
+    let (url, _) = invalid_source_url::strip_credentials(raw);
+    let masked = invalid_source_url::credentials_span(raw).map(|span| {
+        let mask = if raw[span.clone()].ends_with('@') {
+            "***@"
+        } else {
+            ":***"
+        };
+        let mut shown = raw.to_owned();
+        shown.replace_range(span.clone(), mask);
+        let at = if mask.starts_with(':') {
+            span.start + 1
+        } else {
+            span.start
+        };
+        (shown, at..at + 3)
+    });
+    if let Err(why) = invalid_source_url::valid_git_url(&url) {
+        let shown = masked.map_or_else(|| raw.to_owned(), |(s, _)| s);
+        let shown = shown
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        return (None, Some(OriginIssue::Refused { shown, why }));
+    }
+    let issue = masked.map(|(shown, span)| OriginIssue::Credentials { shown, span });
+    (Some(url), issue)
+}
+
 impl GitInfo {
-    /// Reads the repository containing `dir` (all `None` outside a repository).
-    pub fn discover(dir: &Path) -> GitInfo {
+    /// Reads the repository containing `dir` (all `None` outside a repository). With `root`
+    /// (the MCP server's root), git does not look for a repository above it
+    /// ([`confine::confine_git`]), and one whose working tree is not below it is ignored.
+    pub fn discover(dir: &Path, root: Option<&Path>) -> GitInfo {
         let git = |args: &[&str]| -> Option<String> {
-            let out = Command::new("git")
-                .arg("-C")
-                .arg(dir)
-                .args(args)
-                .output()
-                .ok()?;
+            let mut cmd = Command::new("git");
+            cmd.arg("-C").arg(dir).args(args);
+            if let Some(root) = root {
+                if !confine::confine_git(&mut cmd, root) {
+                    return None;
+                }
+            }
+            let out = cmd.output().ok()?;
             let s = String::from_utf8(out.stdout).ok()?.trim().to_owned();
             (out.status.success() && !s.is_empty()).then_some(s)
         };
+        if let Some(root) = root {
+            let below = git(&["rev-parse", "--show-toplevel"])
+                .and_then(|top| std::fs::canonicalize(top).ok())
+                .zip(std::fs::canonicalize(root).ok())
+                .is_some_and(|(top, root)| top.starts_with(root));
+            if !below {
+                return GitInfo::default();
+            }
+        }
+        let (origin, origin_issue) = match git(&["remote", "get-url", "origin"]) {
+            Some(raw) => check_origin(&raw),
+            None => (None, None),
+        };
         GitInfo {
-            origin: git(&["remote", "get-url", "origin"]),
+            origin,
+            origin_issue,
             head: git(&["rev-parse", "--verify", "-q", "HEAD"]),
             short: git(&["rev-parse", "--short", "HEAD"]),
+        }
+    }
+
+    /// The findings about the `origin` URL (a warning when its credentials were taken out, an
+    /// error when it is refused), pointing into a source named [`ORIGIN_SOURCE`]. Only worth
+    /// reporting when the jobs clone the origin (no `source.url`).
+    pub fn origin_findings(&self, sources: &mut Sources) -> Vec<Finding> {
+        match &self.origin_issue {
+            None => Vec::new(),
+            Some(OriginIssue::Credentials { shown, span }) => {
+                let file = sources.add(ORIGIN_SOURCE, shown.clone());
+                vec![crate::rules::origin_url_credentials::RULE
+                    .finding(
+                        file,
+                        span.clone(),
+                        "the `origin` remote's URL carries credentials; the jobs clone it without them",
+                    )
+                    .label("a user name or password was here; it is not written anywhere")
+                    .help(
+                        "git credentials belong in Vault: `source { credentials { path = \"...\" } }`; \
+                         set `source.url` to the URL without them to silence this",
+                    )]
+            }
+            Some(OriginIssue::Refused { shown, why }) => {
+                let file = sources.add(ORIGIN_SOURCE, shown.clone());
+                vec![invalid_source_url::RULE
+                    .finding(
+                        file,
+                        0..shown.len(),
+                        format!("the `origin` remote `{shown}` is not a usable clone URL"),
+                    )
+                    .label(*why)
+                    .help(
+                        "set `source.url` in build.hcl to the repository to clone; the `origin` \
+                         remote is cloned only when there is none",
+                    )]
+            }
         }
     }
 

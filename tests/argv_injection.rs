@@ -358,7 +358,6 @@ fn strings(v: &[&str]) -> Vec<String> {
 /// The exact command lines of each script task for these values.
 fn expected(v: &Values, sandbox: &Sandbox, task: &str) -> Vec<Vec<String>> {
     let alloc = sandbox.path("alloc");
-    let secrets = sandbox.path("secrets");
     let image = format!("{}:build-{RUN_ID}", v.repository);
     match task {
         "checkout" => vec![
@@ -372,10 +371,9 @@ fn expected(v: &Values, sandbox: &Sandbox, task: &str) -> Vec<Vec<String>> {
             vec![
                 "git".into(),
                 "-c".into(),
-                format!(
-                    "credential.helper=store --file={}/git-credentials",
-                    secrets.display()
-                ),
+                "credential.helper=!f() { git credential-store \
+                 --file=\"$NOMAD_SECRETS_DIR/git-credentials\" \"$@\"; }; f"
+                    .into(),
                 "fetch".into(),
                 "-q".into(),
                 "--depth".into(),

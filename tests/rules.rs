@@ -45,6 +45,12 @@ const COVERED_ELSEWHERE: &[(&str, &str, &str, &str)] = &[
         "fixtures live in this repository, whose `origin` remote differs between clones",
     ),
     (
+        "origin-url-credentials",
+        "tests/origin_url.rs",
+        "fn origin_credentials_are_stripped_from_every_job_with_a_warning",
+        "needs a git repository whose `origin` remote carries credentials",
+    ),
+    (
         "template-duplicate-field",
         "src/nomad/jobspec/mod.rs",
         "template_duplicate_field::RULE",

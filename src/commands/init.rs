@@ -15,7 +15,7 @@ const SOURCE: &str = "  source {\n    url = \"https://git.example.com/acme/my-se
 /// The starter for a file in `dir`, and the line of `source.url` when the user must fill it in
 /// (no `origin` remote to default to).
 fn starter(dir: &Path) -> (String, Option<usize>) {
-    if GitInfo::discover(dir).origin.is_some() {
+    if GitInfo::discover(dir, None).origin.is_some() {
         return (STARTER.to_owned(), None);
     }
     let at = STARTER.find(COMMENTED_SOURCE).unwrap_or(0);

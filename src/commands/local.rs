@@ -54,7 +54,9 @@ pub(super) fn run(a: &LocalArgs, color: Color) -> u8 {
     let workdir = match Workdir::new(a.workdir.as_deref()) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: cannot create a work directory: {e}");
+            eprintln!("error: {e}");
+            eprintln!("hint: {}", e.hint());
+            eprintln!("failed: nothing was run");
             return 1;
         }
     };

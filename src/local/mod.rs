@@ -17,9 +17,11 @@
 pub mod ctmpl;
 mod env;
 mod supervise;
+mod workdir;
 
 pub use env::{interpolate, parse_env_file, replace_env};
 use supervise::{supervise, Outcome};
+pub use workdir::{Workdir, WorkdirError, MARKER as WORKDIR_MARKER};
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -175,45 +177,6 @@ pub fn source_dir(file: &Path) -> PathBuf {
     std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
-/// The work directory of a run: the one given, or a temporary one removed when dropped
-/// unless kept.
-#[derive(Debug)]
-pub struct Workdir {
-    path: PathBuf,
-    temp: Option<tempfile::TempDir>,
-}
-
-impl Workdir {
-    /// `dir`, or a new temporary directory.
-    pub fn new(dir: Option<&Path>) -> std::io::Result<Self> {
-        match dir {
-            Some(d) => Ok(Workdir {
-                path: d.to_path_buf(),
-                temp: None,
-            }),
-            None => {
-                let t = tempfile::Builder::new()
-                    .prefix("nomad-build-local.")
-                    .tempdir()?;
-                Ok(Workdir {
-                    path: t.path().to_path_buf(),
-                    temp: Some(t),
-                })
-            }
-        }
-    }
-
-    /// Where it is.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Keeps a temporary directory after the run.
-    pub fn keep(self) {
-        let _ = self.temp.map(tempfile::TempDir::keep);
-    }
-}
-
 /// The exit status of a run: the first failing task's exit code (1 when it has none; 124 for
 /// a timeout).
 pub fn exit_code(results: &[TaskResult]) -> u8 {
@@ -285,6 +248,15 @@ pub fn run(
             tasks.extend(g.tasks.iter().filter(|t| t.lifecycle.is_none()));
             let group = g.name.as_deref().unwrap_or("group");
             let alloc = opts.workdir.join(r.phase.name()).join(group);
+            // Every run lays the group's directory anew, as a Nomad client gives each
+            // allocation a new one: nothing an earlier run (or anyone else) left there, a
+            // stale clone or a planted `alloc/src` symlink, is built.
+            let mut prepared = if failed {
+                Ok(())
+            } else {
+                workdir::fresh_dir(&alloc)
+                    .map_err(|e| format!("cannot lay out {}: {e}", alloc.display()))
+            };
             // The group's clock starts with its first task, as an allocation's does.
             let timeout = group_timeout(r, g);
             let deadline = timeout.map(|d| Instant::now() + d);
@@ -315,7 +287,10 @@ pub fn run(
                 };
                 let start = Instant::now();
                 let _ = writeln!(out, "▶ {}/{}", r.phase, task_name(t));
-                row.status = ctx.run(r.phase.name(), out);
+                row.status = match std::mem::replace(&mut prepared, Ok(())) {
+                    Ok(()) => ctx.run(r.phase.name(), out),
+                    Err(e) => ctx.fail(out, r.phase.name(), &e),
+                };
                 row.duration = Some(start.elapsed());
                 let mark = match row.status {
                     Status::Passed => "✓",
@@ -520,18 +495,33 @@ impl TaskCtx<'_> {
         let task_dir = self.alloc.join(task_name(t));
         let local = task_dir.join("local");
         let secrets = task_dir.join("secrets");
-        for d in [&alloc_dir, &local, &secrets] {
+        for d in [&alloc_dir, &local] {
             if let Err(e) = std::fs::create_dir_all(d) {
                 return self.fail(out, phase, &format!("cannot create {}: {e}", d.display()));
             }
         }
+        // The secrets directory is the user's alone, like Nomad's (0700 before anything is
+        // written into it); the group's directory is new, so it cannot be there yet.
+        if let Err(e) = workdir::private_dir(&secrets) {
+            return self.fail(
+                out,
+                phase,
+                &format!("cannot create {}: {e}", secrets.display()),
+            );
+        }
+        if self.role == Role::Checkout {
+            // The checkout lays `alloc/src` anew: the script clones into a new directory, or
+            // the working tree is linked. Whatever is there goes, a symlink never followed.
+            let src = alloc_dir.join("src");
+            if let Err(e) = workdir::remove(&src) {
+                return self.fail(out, phase, &format!("cannot remove {}: {e}", src.display()));
+            }
+        }
         if self.role == Role::Checkout && !self.opts.clone {
             let src = alloc_dir.join("src");
-            if !src.exists() {
-                #[cfg(unix)]
-                if let Err(e) = std::os::unix::fs::symlink(&self.opts.source_dir, &src) {
-                    return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
-                }
+            #[cfg(unix)]
+            if let Err(e) = std::os::unix::fs::symlink(&self.opts.source_dir, &src) {
+                return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
             }
             // What the checkout writes for the build's `--timestamp`: HEAD's commit time.
             if let Some(epoch) = commit_time(&self.opts.source_dir) {
@@ -851,24 +841,19 @@ impl TaskCtx<'_> {
     }
 }
 
-/// Writes a file with `perms` (octal, default 0644), replacing what was there.
+/// Writes a file of a task directory with `perms` (octal, default 0644), replacing what was
+/// there: a file or symlink at `path` is removed (never followed), and the file is created anew
+/// with its final mode ([`workdir::create_file`]), so neither a planted symlink nor a moment of
+/// wider permissions exposes a secret.
 fn write_private(path: &Path, text: &str, perms: Option<&str>) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    if path.exists() {
-        std::fs::remove_file(path)?;
-    }
-    std::fs::write(path, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = perms
-            .and_then(|p| u32::from_str_radix(p, 8).ok())
-            .unwrap_or(0o644);
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    }
-    Ok(())
+    workdir::remove(path)?;
+    let mode = perms
+        .and_then(|p| u32::from_str_radix(p, 8).ok())
+        .unwrap_or(0o644);
+    workdir::create_file(path, text, mode)
 }
 
 #[cfg(test)]

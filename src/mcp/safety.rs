@@ -83,10 +83,7 @@ impl Root {
             .canonicalize()
             .map_err(|e| format!("cannot read `{requested}`: {}", io_reason(&e)))?;
         if !path.starts_with(&self.dir) {
-            return Err(format!(
-                "`{requested}` leads outside the root `{}` (through a symlink)",
-                self.dir.display()
-            ));
+            return Err(self.through_symlink(requested));
         }
         Ok(Resolved {
             shown: self.shown(&path),
@@ -95,13 +92,42 @@ impl Root {
     }
 
     /// A file name for text that does not come from the disk: its place below the root,
-    /// normalised (it need not exist).
+    /// normalised. It need not exist, but what of it exists is resolved like [`Root::existing`]
+    /// resolves a path: the longest part of it that exists (the file itself, even a dangling
+    /// symlink, or a directory above it), symlinks followed, must lie below the root. (The
+    /// file's directory is where git is asked about the repository.)
     pub fn name(&self, requested: &str) -> Result<Resolved, String> {
-        let path = self.lexical(requested)?;
+        let lexical = self.lexical(requested)?;
+        let mut missing = Vec::new();
+        let mut at = lexical.as_path();
+        while at.symlink_metadata().is_err() {
+            let (Some(parent), Some(last)) = (at.parent(), at.file_name()) else {
+                break;
+            };
+            missing.push(last.to_owned());
+            at = parent;
+        }
+        let mut path = at.canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("`{requested}` leads through a dangling symlink; refused")
+            }
+            _ => format!("cannot use `{requested}`: {}", io_reason(&e)),
+        })?;
+        if !path.starts_with(&self.dir) {
+            return Err(self.through_symlink(requested));
+        }
+        path.extend(missing.iter().rev());
         Ok(Resolved {
             shown: self.shown(&path),
             path,
         })
+    }
+
+    fn through_symlink(&self, requested: &str) -> String {
+        format!(
+            "`{requested}` leads outside the root `{}` (through a symlink)",
+            self.dir.display()
+        )
     }
 
     /// How results name `path`, a path below the root.
@@ -342,6 +368,53 @@ mod tests {
         assert_eq!(
             root.existing("inside.hcl").expect("inside").shown,
             "sub/build.hcl"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_names_are_confined_through_symlinks() {
+        use std::os::unix::fs::symlink;
+        let (tmp, root) = root();
+        // Names of files that need not exist, below the root: fine.
+        assert_eq!(root.name("new.hcl").expect("new").shown, "new.hcl");
+        assert_eq!(
+            root.name("sub/a/b/build.hcl").expect("nested").shown,
+            "sub/a/b/build.hcl"
+        );
+        assert_eq!(
+            root.name("sub/build.hcl").expect("existing").shown,
+            "sub/build.hcl"
+        );
+        // A directory symlinked out of the root (its git repository is not the root's), a
+        // file symlinked out, and a dangling symlink to a place outside: refused.
+        std::fs::create_dir(tmp.path().join("repo")).expect("mkdir");
+        symlink(tmp.path().join("repo"), tmp.path().join("r/up")).expect("symlink");
+        symlink(
+            tmp.path().join("outside.hcl"),
+            tmp.path().join("r/link.hcl"),
+        )
+        .expect("symlink");
+        symlink(
+            tmp.path().join("nowhere.hcl"),
+            tmp.path().join("r/dangling.hcl"),
+        )
+        .expect("symlink");
+        for (name, why) in [
+            ("up/build.hcl", "leads outside the root"),
+            ("up/deeper/build.hcl", "leads outside the root"),
+            ("link.hcl", "leads outside the root"),
+            ("dangling.hcl", "dangling symlink"),
+            ("dangling.hcl/x", "dangling symlink"),
+        ] {
+            let e = root.name(name).expect_err(name);
+            assert!(e.contains(why), "{name}: {e}");
+        }
+        // A symlink that stays inside is named by its target, as `existing` does.
+        symlink(tmp.path().join("r/sub"), tmp.path().join("r/alias")).expect("symlink");
+        assert_eq!(
+            root.name("alias/new.hcl").expect("inside").shown,
+            "sub/new.hcl"
         );
     }
 

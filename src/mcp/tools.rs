@@ -443,6 +443,7 @@ impl Shared {
             },
             run_id: run_id.map(str::to_owned),
             command: "nomad-build mcp",
+            git_root: Some(self.root.dir().to_path_buf()),
             ..Default::default()
         })
     }

@@ -1,5 +1,7 @@
 //! `invalid-source-url`.
 
+use std::ops::Range;
+
 use super::Cx;
 
 declare_rule! {
@@ -9,7 +11,13 @@ declare_rule! {
     /// `https://host/...`, `ssh://[user@]host[:port]/...`, `git://host/...`, `file:///path`, or
     /// scp-style `[user@]host:path`. The host (and user) must not start with `-`, the URL has
     /// no spaces or control characters, and git's remote-helper form `<transport>::<address>`
-    /// (`ext::`, `fd::`, ...) is refused.
+    /// (`ext::`, `fd::`, ...) is refused. The URL carries no credentials: no user name or
+    /// password in an `https://` or `git://` URL, no password in an `ssh://` one (the ssh user,
+    /// `git@`, is fine).
+    ///
+    /// Without `source.url` the `origin` remote of the git repository around the file is
+    /// cloned; its URL is checked by the same rules (after its credentials are taken out, see
+    /// `origin-url-credentials`), and a refused one is reported at `git remote get-url origin`.
     ///
     /// ## Why it matters
     ///
@@ -17,7 +25,10 @@ declare_rule! {
     /// written by whoever can push a branch. `ext::sh -c ...` makes git run a command, a URL
     /// starting with `-` (`-oProxyCommand=...`) is an option to git or ssh, and a bare path is
     /// a directory of the machine the task runs on. The generated script also puts `--` before
-    /// the URL.
+    /// the URL. A password or token in the URL would be written into the job (readable by
+    /// anyone who can read jobs) and into the checkout's `.git/config`, which is part of the
+    /// build context: `COPY . .` would bake it into the image. Git credentials come from Vault
+    /// (`source { credentials { ... } }`).
     ///
     /// ## Example
     ///
@@ -44,16 +55,66 @@ pub(super) fn check(cx: &mut Cx<'_>) {
         return;
     };
     if let Err(why) = valid_git_url(url) {
-        let f = cx
-            .finding(&RULE, "/source/url", format!("`{url}` is not a usable clone URL"))
-            .label(why)
-            .help("write e.g. `https://git.example.com/acme/app.git` or `git@git.example.com:acme/app.git`");
+        let f = if valid_clone_target(url).is_ok() {
+            cx.finding(&RULE, "/source/url", "`source.url` carries credentials")
+                .label(why)
+                .help("take them out of the URL and read them from Vault with `source { credentials { path = \"...\" } }`")
+        } else {
+            cx.finding(&RULE, "/source/url", format!("`{url}` is not a usable clone URL"))
+                .label(why)
+                .help("write e.g. `https://git.example.com/acme/app.git` or `git@git.example.com:acme/app.git`")
+        };
         cx.push(f);
+    }
+}
+
+/// Where `url` carries credentials: the byte range to take out, or `None`. That is the whole
+/// user information with its `@` in a `scheme://user:password@host/...` URL, and only the
+/// `:password` of an `ssh://user:password@host/...` one (the ssh user names the account, and
+/// ssh authenticates with a key). An scp-style `user@host:path` has no place for a password.
+pub fn credentials_span(url: &str) -> Option<Range<usize>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let start = scheme.len() + 3;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let at = authority.rfind('@')?;
+    let ssh = matches!(
+        scheme.to_ascii_lowercase().as_str(),
+        "ssh" | "git+ssh" | "ssh+git"
+    );
+    if ssh {
+        let colon = authority[..at].find(':')?;
+        Some(start + colon..start + at)
+    } else {
+        Some(start..start + at + 1)
+    }
+}
+
+/// `url` without its credentials (see [`credentials_span`]), and whether it had any.
+pub fn strip_credentials(url: &str) -> (String, bool) {
+    match credentials_span(url) {
+        Some(span) => {
+            let mut out = url.to_owned();
+            out.replace_range(span, "");
+            (out, true)
+        }
+        None => (url.to_owned(), false),
     }
 }
 
 /// Checks a clone URL (see the rule's docs). Returns why it is refused.
 pub fn valid_git_url(url: &str) -> Result<(), &'static str> {
+    valid_clone_target(url)?;
+    if credentials_span(url).is_some() {
+        return Err(
+            "a user name or password in the URL is a credential, and the URL is written into \
+             the job and the checkout's `.git/config`",
+        );
+    }
+    Ok(())
+}
+
+/// [`valid_git_url`] without the credentials check.
+fn valid_clone_target(url: &str) -> Result<(), &'static str> {
     if url.is_empty() {
         return Err("the URL is empty");
     }
@@ -158,13 +219,37 @@ fn check_host(host: &str) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_git_url;
+    use super::{strip_credentials, valid_git_url};
+
+    #[test]
+    fn credentials_are_taken_out() {
+        for (url, want, had) in [
+            (
+                "https://gitlab-ci-token:glcbt-64_abc@gitlab.example.com/acme/app.git",
+                "https://gitlab.example.com/acme/app.git",
+                true,
+            ),
+            (
+                "https://a:b@c@git.example.com:8443/x?y=@z",
+                "https://git.example.com:8443/x?y=@z",
+                true,
+            ),
+            ("HTTPS://tok@h/x", "HTTPS://h/x", true),
+            ("https://h/x@y", "https://h/x@y", false),
+            ("ssh://git:pw@h/x", "ssh://git@h/x", true),
+            ("ssh://git@h/x", "ssh://git@h/x", false),
+            ("git@github.com:acme/x.git", "git@github.com:acme/x.git", false),
+            ("foo://u:p@h/x", "foo://h/x", true),
+        ] {
+            assert_eq!(strip_credentials(url), (want.to_owned(), had), "{url}");
+        }
+    }
 
     #[test]
     fn clone_urls() {
         for ok in [
             "https://git.example.com/acme/app.git",
-            "https://user:p%40ss@git.example.com:8443/acme/app",
+            "https://git.example.com:8443/acme/app",
             "ssh://git@git.example.com:2222/acme/app.git",
             "ssh://git@[::1]:22/x",
             "git://git.example.com/x",
@@ -195,6 +280,11 @@ mod tests {
             "https://a b/x",
             "https://host:port/x",
             "https://ho\nst/x",
+            "https://user:p%40ss@git.example.com:8443/acme/app",
+            "https://gitlab-ci-token:glcbt-64_abc@gitlab.example.com/acme/app.git",
+            "https://ghp_token@github.com/acme/app.git",
+            "git://u:p@git.example.com/x",
+            "ssh://git:hunter2@git.example.com/x",
         ] {
             assert!(valid_git_url(bad).is_err(), "{bad}");
         }

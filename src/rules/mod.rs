@@ -166,6 +166,7 @@ registry! {
     missing_variable_value,
     multiple_pipelines,
     non_nfc_string => check,
+    origin_url_credentials,
     overlay_without_backing => check,
     path_outside_repository => check,
     placement_blocked,
