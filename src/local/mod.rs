@@ -318,19 +318,29 @@ pub fn run(
     results
 }
 
-/// The commit time (seconds since the epoch) of HEAD in `dir`, when it is a git working tree
-/// with a commit.
-fn commit_time(dir: &Path) -> Option<u64> {
+/// The commit time (seconds since the epoch) of HEAD in `dir`, as the cluster's checkout
+/// writes it for the build's `--timestamp`. A failure is an error, not "no time": without it
+/// the image would silently get wall-clock timestamps and not be reproducible.
+fn commit_time(dir: &Path) -> Result<u64, String> {
+    let what = "`git log -1 --format=%ct`";
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["log", "-1", "--format=%ct"])
         .output()
-        .ok()?;
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return None;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let why = stderr.lines().next().unwrap_or("no message").trim();
+        return Err(format!("{what} failed ({}): {why}", out.status));
     }
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    stdout.trim().parse().map_err(|_| {
+        format!(
+            "{what} printed {:?}, not a number of seconds",
+            stdout.trim()
+        )
+    })
 }
 
 fn task_name(t: &Task) -> &str {
@@ -524,11 +534,17 @@ impl TaskCtx<'_> {
                 return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
             }
             // What the checkout writes for the build's `--timestamp`: HEAD's commit time.
-            if let Some(epoch) = commit_time(&self.opts.source_dir) {
-                let file = alloc_dir.join("source-date-epoch");
-                if let Err(e) = std::fs::write(&file, format!("{epoch}\n")) {
-                    return self.fail(out, phase, &format!("cannot write {}: {e}", file.display()));
+            let epoch = match commit_time(&self.opts.source_dir) {
+                Ok(epoch) => epoch,
+                Err(e) => {
+                    let msg =
+                        format!("cannot read HEAD's commit time for a reproducible build: {e}");
+                    return self.fail(out, phase, &msg);
                 }
+            };
+            let file = alloc_dir.join("source-date-epoch");
+            if let Err(e) = std::fs::write(&file, format!("{epoch}\n")) {
+                return self.fail(out, phase, &format!("cannot write {}: {e}", file.display()));
             }
             return Status::Skipped(SKIP_CHECKOUT);
         }
