@@ -122,11 +122,7 @@ mod tests {
     fn long_lines_are_cut_with_a_marker() {
         assert_eq!(
             split(&[b"0123456789", b"abc\nshort\nxy"], 8),
-            [
-                "01234567… [line truncated: 5 bytes dropped]",
-                "short",
-                "xy"
-            ]
+            ["01234567… [line truncated: 5 bytes dropped]", "short", "xy"]
         );
         // Not half a character: `é` is two bytes, the limit falls between them.
         assert_eq!(
@@ -148,7 +144,10 @@ mod tests {
         assert_eq!(out.len(), 3);
         assert_eq!(
             out[0],
-            format!("{}… [line truncated: 99000 bytes dropped]", "x".repeat(1000))
+            format!(
+                "{}… [line truncated: 99000 bytes dropped]",
+                "x".repeat(1000)
+            )
         );
         assert_eq!(out[1..], ["\u{fffd}", "end"]);
     }

@@ -420,14 +420,20 @@ mod tests {
         let r = Redactor::default().with(key);
         // JSON-escaped whole.
         let json = serde_json::to_string(key).unwrap();
-        assert_eq!(r.text(&format!("{{\"k\":{json}}}")), "{\"k\":\"[redacted]\"}");
+        assert_eq!(
+            r.text(&format!("{{\"k\":{json}}}")),
+            "{\"k\":\"[redacted]\"}"
+        );
         // Line by line, each long enough line; `xyz` is too short to be one.
         assert_eq!(
             r.text("log: MIIEvQIBADAN\nlog: xyz\n-----END KEY-----"),
             "log: [redacted]\nlog: xyz\n[redacted]"
         );
         let quoted = Redactor::default().with("say \"hi\"\\now");
-        assert_eq!(quoted.text(r#"{"v":"say \"hi\"\\now"}"#), r#"{"v":"[redacted]"}"#);
+        assert_eq!(
+            quoted.text(r#"{"v":"say \"hi\"\\now"}"#),
+            r#"{"v":"[redacted]"}"#
+        );
     }
 
     #[test]
@@ -448,7 +454,8 @@ mod tests {
         .unwrap();
         let r = Redactor::default().with_secrets(&secrets);
         let auth = base64::engine::general_purpose::STANDARD.encode("pushuser:hunter2!");
-        let text = format!("{{\"auths\":{{\"r\":{{\"auth\":\"{auth}\"}}}}}} 12345678 list-value true");
+        let text =
+            format!("{{\"auths\":{{\"r\":{{\"auth\":\"{auth}\"}}}}}} 12345678 list-value true");
         assert_eq!(
             r.text(&text),
             "{\"auths\":{\"r\":{\"auth\":\"[redacted]\"}}} [redacted] [redacted] true"
@@ -507,7 +514,10 @@ mod tests {
             split_userinfo("https://tok@h"),
             ("https://h".to_owned(), Some(("tok".to_owned(), None)))
         );
-        assert_eq!(split_userinfo("http://h:1/a@b"), ("http://h:1/a@b".to_owned(), None));
+        assert_eq!(
+            split_userinfo("http://h:1/a@b"),
+            ("http://h:1/a@b".to_owned(), None)
+        );
         assert_eq!(split_userinfo("h:1"), ("h:1".to_owned(), None));
     }
 

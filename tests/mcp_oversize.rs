@@ -70,9 +70,14 @@ fn an_oversize_request_gets_an_error_and_the_server_keeps_serving() {
     send(br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"rules","arguments":{}}}"#);
     let r = reply();
     assert_eq!(r["id"], 5);
-    assert_eq!(r["result"]["isError"], json!(false), "{}", &r.to_string()[..200]);
+    assert_eq!(
+        r["result"]["isError"],
+        json!(false),
+        "{}",
+        &r.to_string()[..200]
+    );
 
-    drop(send);
+    // Closing stdin ends the session.
     drop(stdin);
     let status = child.wait().expect("exits");
     assert!(status.success(), "{status:?}");

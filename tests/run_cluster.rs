@@ -1115,7 +1115,9 @@ fn error_bodies_never_show_the_token_or_basic_auth() {
     assert_eq!(r.code, 125);
     insta::assert_snapshot!(without_length(&shown(&r)));
     // Userinfo in the address is basic auth too: redacted in bodies, cut from the address.
-    let addr = d.addr.replacen("http://", "http://addruser:addr%2Fpass-789@", 1);
+    let addr = d
+        .addr
+        .replacen("http://", "http://addruser:addr%2Fpass-789@", 1);
     let out = binary(&addr)
         .args(["run", "--run-id", "t1", "--phase", "build"])
         .current_dir(data("pipeline"))
@@ -1190,14 +1192,23 @@ fn task_logs_are_read_as_bytes_cut_and_redacted() {
     let rest: String = r
         .stdout
         .lines()
-        .map(|l| if l == long { "build/build | <64 KiB of x, cut>" } else { l })
+        .map(|l| {
+            if l == long {
+                "build/build | <64 KiB of x, cut>"
+            } else {
+                l
+            }
+        })
         .flat_map(|l| [l, "\n"])
         .collect();
     insta::assert_snapshot!(normalise(&rest));
 }
 
 /// A listener that accepts connections and never answers; they stay open until the test ends.
-fn silent_listener() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>) {
+fn silent_listener() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -1216,7 +1227,10 @@ fn a_cluster_that_accepts_and_never_answers_fails_in_time_with_a_message() {
     let addr = format!("http://ci:pw-in-the-address@127.0.0.1:{port}");
     let shown_addr = format!("http://127.0.0.1:{port}");
     for (args, what) in [
-        (&["status", "hello-build-t1"][..], "GET /v1/job/hello-build-t1"),
+        (
+            &["status", "hello-build-t1"][..],
+            "GET /v1/job/hello-build-t1",
+        ),
         (&["run", "--run-id", "t1"][..], "GET /v1/agent/members"),
     ] {
         let start = Instant::now();
@@ -1236,7 +1250,9 @@ fn a_cluster_that_accepts_and_never_answers_fails_in_time_with_a_message() {
             (
                 Some(125),
                 String::new(),
-                format!("error: cannot reach Nomad at {shown_addr}: no answer to {what} within 2s\n")
+                format!(
+                    "error: cannot reach Nomad at {shown_addr}: no answer to {what} within 2s\n"
+                )
             ),
             "{args:?}"
         );

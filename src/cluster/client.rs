@@ -402,8 +402,8 @@ impl Client {
         // Userinfo is basic auth (unless NOMAD_HTTP_AUTH says otherwise), never shown.
         let (address, userinfo) = split_userinfo(settings.address.trim());
         if let Some((user, pass)) = userinfo {
-            settings.redact = std::mem::take(&mut settings.redact)
-                .with_basic_auth(&user, pass.as_deref());
+            settings.redact =
+                std::mem::take(&mut settings.redact).with_basic_auth(&user, pass.as_deref());
             if settings.http_auth.is_none() {
                 settings.http_auth = Some((user, pass.map(Secret::new)));
             }

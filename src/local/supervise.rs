@@ -248,7 +248,10 @@ mod tests {
         if rest.len() > 2 {
             rest[2] = "LONG".to_owned();
         }
-        assert_eq!(rest, ["bad \u{fffd}\u{fffd} byte", "after", "LONG", "err", "last"]);
+        assert_eq!(
+            rest,
+            ["bad \u{fffd}\u{fffd} byte", "after", "LONG", "err", "last"]
+        );
         assert!(long.ends_with(&marker), "{}", &long[MAX_LINE - 10..]);
         assert_eq!(long.len(), MAX_LINE + marker.len());
         assert!(long[..MAX_LINE].bytes().all(|b| b == b'x'));
