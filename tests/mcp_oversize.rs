@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -18,16 +19,26 @@ fn an_oversize_request_gets_an_error_and_the_server_keeps_serving() {
         .spawn()
         .expect("the server starts");
     let mut stdin = child.stdin.take().expect("piped");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    // Replies are read on a thread, so that a request the server never answers fails the
+    // test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut send = |v: &[u8]| {
         stdin.write_all(v).expect("write");
         stdin.write_all(b"\n").expect("write");
         stdin.flush().expect("flush");
     };
-    let mut reply = || {
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read");
-        assert!(!line.is_empty(), "the server went away");
+    let reply = || {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server answers within a minute");
         serde_json::from_str::<Value>(&line).expect("JSON")
     };
 
