@@ -1098,3 +1098,180 @@ fn a_second_run_of_the_same_job_does_not_report_the_first_runs_results() {
     insta::assert_snapshot!(shown(&again));
     assert_eq!(again.code, 126);
 }
+
+#[test]
+fn error_bodies_never_show_the_token_or_basic_auth() {
+    // A proxy answers the register with the request's headers: X-Nomad-Token and the
+    // Authorization header (base64 of `user:pass`) come back in the body.
+    let d = Double::start("reflect-headers");
+    let r = run_env(
+        &d,
+        &["run", "--run-id", "t1", "--phase", "build"],
+        &[
+            ("NOMAD_TOKEN", "s3cr3t-nomad-token"),
+            ("NOMAD_HTTP_AUTH", "ciuser:basic-pass-456"),
+        ],
+    );
+    assert_eq!(r.code, 125);
+    insta::assert_snapshot!(without_length(&shown(&r)));
+    // Userinfo in the address is basic auth too: redacted in bodies, cut from the address.
+    let addr = d
+        .addr
+        .replacen("http://", "http://addruser:addr%2Fpass-789@", 1);
+    let out = binary(&addr)
+        .args(["run", "--run-id", "t1", "--phase", "build"])
+        .current_dir(data("pipeline"))
+        .output()
+        .expect("runs");
+    let r2 = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: Duration::ZERO,
+    };
+    assert_eq!(r2.code, 125);
+    insta::assert_snapshot!("error_bodies_userinfo", without_length(&shown(&r2)));
+    for r in [&r, &r2] {
+        let all = format!("{}{}", r.stdout, r.stderr);
+        for secret in [
+            "s3cr3t",
+            "basic-pass",
+            "Y2l1c2VyOmJhc2ljLXBhc3MtNDU2",
+            "addr-pass",
+            "addr%2Fpass",
+            "YWRkcnVzZXI6YWRkci9wYXNzLTc4OQ==",
+        ] {
+            assert!(!all.contains(secret), "{secret} in {all}");
+        }
+    }
+    assert!(d.requests().iter().all(|q| q["basic"] == true));
+}
+
+/// The job's size (reflected as `content-length`) changes with the templates.
+fn without_length(s: &str) -> String {
+    s.lines()
+        .map(|l| match l.find("content-length: ") {
+            Some(i) => format!("{}content-length: N", &l[..i]),
+            None => l.to_owned(),
+        })
+        .flat_map(|l| [l, "\n".to_owned()])
+        .collect()
+}
+
+#[test]
+fn a_huge_error_body_is_cut_and_its_escapes_are_shown_escaped() {
+    // 50 MB of terminal escapes and text in a 500 answer to the register.
+    let d = Double::start("huge-body");
+    let r = run(&d, &["run", "--run-id", "t1", "--phase", "build"]);
+    assert_eq!(r.code, 125);
+    assert!(!r.stderr.contains('\u{1b}') && !r.stderr.contains('\u{9b}'));
+    assert!(r.stderr.len() < 6 * 1024, "{} bytes", r.stderr.len());
+    insta::assert_snapshot!(shown(&r));
+}
+
+#[test]
+fn task_logs_are_read_as_bytes_cut_and_redacted() {
+    let d = Double::start("log-bytes");
+    let r = run_env(
+        &d,
+        &["run", "--run-id", "t1", "--phase", "build"],
+        &[
+            ("NOMAD_TOKEN", "s3cr3t-nomad-token"),
+            ("VAULT_TOKEN", "hvs.vault-token-123"),
+            ("NOMAD_HTTP_AUTH", "ciuser:basic-pass-456"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The 3 MB line is cut at 64 KiB: compared apart from the rest.
+    let long = format!(
+        "build/build | {}… [line truncated: {} bytes dropped]",
+        "x".repeat(64 * 1024),
+        3_000_000 - 64 * 1024
+    );
+    assert!(r.stdout.lines().any(|l| l == long), "no cut line");
+    let rest: String = r
+        .stdout
+        .lines()
+        .map(|l| {
+            if l == long {
+                "build/build | <64 KiB of x, cut>"
+            } else {
+                l
+            }
+        })
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    insta::assert_snapshot!(normalise(&rest));
+}
+
+/// A listener that accepts connections and never answers; they stay open until the test ends.
+fn silent_listener() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let h = held.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            h.lock().expect("lock").push(s);
+        }
+    });
+    (port, held)
+}
+
+#[test]
+fn a_cluster_that_accepts_and_never_answers_fails_in_time_with_a_message() {
+    let (port, _held) = silent_listener();
+    let addr = format!("http://ci:pw-in-the-address@127.0.0.1:{port}");
+    let shown_addr = format!("http://127.0.0.1:{port}");
+    for (args, what) in [
+        (
+            &["status", "hello-build-t1"][..],
+            "GET /v1/job/hello-build-t1",
+        ),
+        (&["run", "--run-id", "t1"][..], "GET /v1/agent/members"),
+    ] {
+        let start = Instant::now();
+        let out = binary(&addr)
+            .env("NOMAD_BUILD_CLUSTER_TIMEOUT", "2s")
+            .args(args)
+            .current_dir(data("pipeline"))
+            .output()
+            .expect("runs");
+        let took = start.elapsed();
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned()
+            ),
+            (
+                Some(125),
+                String::new(),
+                format!(
+                    "error: cannot reach Nomad at {shown_addr}: no answer to {what} within 2s\n"
+                )
+            ),
+            "{args:?}"
+        );
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+    }
+}
+
+#[test]
+fn the_cluster_timeout_must_be_a_duration() {
+    let (port, _held) = silent_listener();
+    let out = binary(&format!("http://127.0.0.1:{port}"))
+        .env("NOMAD_BUILD_CLUSTER_TIMEOUT", "soon")
+        .args(["status", "hello-build-t1"])
+        .current_dir(data("pipeline"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: NOMAD_BUILD_CLUSTER_TIMEOUT=`soon` is not a duration: give seconds (`90`) or a number with `ms`, `s` or `m` (`2m`)\n"
+    );
+}

@@ -2,7 +2,19 @@
 //! `?namespace=`/`?region=` on every request, blocking queries, and bounded retries of reads.
 //!
 //! The token and the basic-auth password only ever travel in headers (`X-Nomad-Token`,
-//! `Authorization`); they are never part of a URL, an error or a `Debug` output.
+//! `Authorization`); they are never part of a URL, an error or a `Debug` output. Userinfo in
+//! the address (`http://user:pass@host`) is basic auth, as for Go's HTTP client, and is cut
+//! from the address that errors show.
+//!
+//! What a server says is untrusted: the body of an error answer is read up to
+//! [`BODY_READ`] bytes only, shown up to [`BODY_SHOWN`] bytes, with its control characters
+//! escaped and the token and basic auth (raw and base64) redacted ([`Client::redact`]).
+//!
+//! Every wait is bounded: connecting ([`CONNECT_TIMEOUT`]), each request ([`ATTEMPT_TIMEOUT`];
+//! a blocking query its `wait` plus a margin), and a request with all its retries
+//! ([`Settings::deadline`], [`DEFAULT_DEADLINE`] unless `NOMAD_BUILD_CLUSTER_TIMEOUT` says
+//! otherwise; a blocking query gets its `wait` on top). A server that accepts the connection
+//! and never answers is given up on with [`ApiError::NoAnswer`].
 
 use std::fmt;
 use std::io::Read;
@@ -17,9 +29,35 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use super::tls::{self, TlsConnector, TlsSettings};
+use crate::redact::{clip, escape_controls, split_userinfo, Redactor};
 
 /// The default address, as for the `nomad` CLI.
 pub const DEFAULT_ADDRESS: &str = "http://127.0.0.1:4646";
+
+/// How long connecting (TCP and TLS) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one request that is not a blocking query waits for its whole answer.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a write waits for its answer.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a blocking query waits beyond its `wait` and Nomad's jitter (`wait/16`).
+const BLOCKING_MARGIN: Duration = Duration::from_secs(10);
+
+/// How long a request with all its retries may go without an answer.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(80);
+
+/// The variable that sets [`Settings::deadline`]: seconds, or a number with `ms`, `s` or `m`.
+pub const DEADLINE_VAR: &str = "NOMAD_BUILD_CLUSTER_TIMEOUT";
+
+/// The most of an error body that is shown, in bytes.
+pub const BODY_SHOWN: usize = 4096;
+
+/// The most of an error body that is read: what is shown and a margin, so that a secret that
+/// straddles the cut is still recognised and redacted.
+pub const BODY_READ: usize = BODY_SHOWN + 1024;
 
 /// A secret value: `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -82,6 +120,14 @@ pub struct Settings {
     pub tls: TlsSettings,
     /// Retry policy.
     pub retry: Retry,
+    /// How long a request with all its retries may go without an answer (a blocking query
+    /// gets its `wait` on top).
+    pub deadline: Duration,
+    /// Further secrets to keep out of what the client reports (error bodies, log lines): the
+    /// client adds its token and basic auth itself.
+    pub redact: Redactor,
+    /// A setting that could not be read; [`Client::new`] refuses it.
+    pub invalid: Option<String>,
 }
 
 impl Settings {
@@ -89,6 +135,17 @@ impl Settings {
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Settings {
         let var = |k: &str| env(k).filter(|v| !v.is_empty());
         let path = |k: &str| var(k).map(PathBuf::from);
+        let (deadline, invalid) = match var(DEADLINE_VAR).map(|v| parse_duration(&v).ok_or(v)) {
+            None => (DEFAULT_DEADLINE, None),
+            Some(Ok(d)) => (d, None),
+            Some(Err(v)) => (
+                DEFAULT_DEADLINE,
+                Some(format!(
+                    "{DEADLINE_VAR}=`{}` is not a duration: give seconds (`90`) or a number with `ms`, `s` or `m` (`2m`)",
+                    escape_controls(&v)
+                )),
+            ),
+        };
         Settings {
             address: var("NOMAD_ADDR").unwrap_or_else(|| DEFAULT_ADDRESS.to_owned()),
             token: var("NOMAD_TOKEN").map(Secret::new),
@@ -109,7 +166,41 @@ impl Settings {
                     .unwrap_or(false),
             },
             retry: Retry::default(),
+            deadline,
+            redact: Redactor::default(),
+            invalid,
         }
+    }
+}
+
+/// `90` (seconds), `500ms`, `30s`, `2m`; `None` for anything else or zero.
+pub fn parse_duration(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let (num, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let n: u64 = num.parse().ok()?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.checked_mul(60)?),
+        _ => return None,
+    };
+    (!d.is_zero()).then_some(d)
+}
+
+/// `3s`, `1m20s`, `500ms`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let s = d.as_secs();
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
     }
 }
 
@@ -134,6 +225,17 @@ pub enum ApiError {
         /// What happened.
         detail: String,
     },
+    /// The connection was accepted (or is still being made) and no answer came in time.
+    NoAnswer {
+        /// The address tried.
+        address: String,
+        /// `GET`, `PUT`, `DELETE`.
+        method: &'static str,
+        /// The path requested, without the query.
+        path: String,
+        /// How long it waited.
+        waited: Duration,
+    },
     /// The TLS handshake failed (certificate, name, client certificate); not retried.
     Tls {
         /// The address tried.
@@ -149,7 +251,8 @@ pub enum ApiError {
         method: &'static str,
         /// The path requested, without the query.
         path: String,
-        /// The body (Nomad's error text), trimmed.
+        /// The body (Nomad's error text): trimmed, cut at [`BODY_SHOWN`] bytes, control
+        /// characters escaped, the client's secrets redacted.
         body: String,
     },
     /// A 2xx answer that is not the JSON expected.
@@ -167,7 +270,7 @@ impl ApiError {
     /// Whether a read may be retried: no answer, a 5xx, or 429.
     pub fn retryable(&self) -> bool {
         match self {
-            ApiError::Connect { .. } => true,
+            ApiError::Connect { .. } | ApiError::NoAnswer { .. } => true,
             ApiError::Status { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -207,6 +310,12 @@ impl ApiError {
                 format!("HTTP {status}: {}", body.lines().next().unwrap_or_default())
             }
             ApiError::Connect { detail, .. } | ApiError::Tls { detail, .. } => detail.clone(),
+            ApiError::NoAnswer {
+                method,
+                path,
+                waited,
+                ..
+            } => format!("no answer to {method} {path} within {}", human(*waited)),
             other => other.to_string(),
         }
     }
@@ -218,6 +327,9 @@ impl fmt::Display for ApiError {
             ApiError::Config(m) => f.write_str(m),
             ApiError::Connect { address, detail } | ApiError::Tls { address, detail } => {
                 write!(f, "cannot reach Nomad at {address}: {detail}")
+            }
+            ApiError::NoAnswer { address, .. } => {
+                write!(f, "cannot reach Nomad at {address}: {}", self.short())
             }
             ApiError::Status {
                 status,
@@ -263,6 +375,7 @@ pub struct Client {
     agent: ureq::Agent,
     tls: Option<Arc<rustls::ClientConfig>>,
     settings: Arc<Settings>,
+    redactor: Arc<Redactor>,
     outage: Arc<Mutex<Option<Instant>>>,
     notify: Option<Notify>,
     cancelled: Arc<AtomicBool>,
@@ -283,7 +396,20 @@ pub type Query<'a> = &'a [(&'a str, &'a str)];
 impl Client {
     /// A client for `settings`; fails on a bad address or unreadable TLS files.
     pub fn new(mut settings: Settings) -> Result<Client, ApiError> {
-        let mut address = settings.address.trim().trim_end_matches('/').to_owned();
+        if let Some(m) = &settings.invalid {
+            return Err(ApiError::Config(m.clone()));
+        }
+        // Userinfo is basic auth (unless NOMAD_HTTP_AUTH says otherwise), never shown.
+        let (address, userinfo) = split_userinfo(settings.address.trim());
+        if let Some((user, pass)) = userinfo {
+            settings.redact =
+                std::mem::take(&mut settings.redact).with_basic_auth(&user, pass.as_deref());
+            if settings.http_auth.is_none() {
+                settings.http_auth = Some((user, pass.map(Secret::new)));
+            }
+        }
+        let address = escape_controls(&address);
+        let mut address = address.trim_end_matches('/').to_owned();
         if address.starts_with("unix://") {
             return Err(ApiError::Config(format!(
                 "`{address}`: unix sockets are not supported; use http:// or https://"
@@ -309,9 +435,17 @@ impl Client {
             None
         };
         let agent = make_agent(tls.as_ref(), &settings);
+        let mut redactor = settings.redact.clone();
+        if let Some(t) = &settings.token {
+            redactor.add(t.expose());
+        }
+        if let Some((user, pass)) = &settings.http_auth {
+            redactor = redactor.with_basic_auth(user, pass.as_ref().map(Secret::expose));
+        }
         Ok(Client {
             agent,
             tls,
+            redactor: Arc::new(redactor),
             settings: Arc::new(settings),
             outage: Arc::new(Mutex::new(None)),
             notify: None,
@@ -319,9 +453,20 @@ impl Client {
         })
     }
 
-    /// The address requests go to.
+    /// The address requests go to (without userinfo).
     pub fn address(&self) -> &str {
         &self.settings.address
+    }
+
+    /// `text` (a log line, a message) with the client's secrets redacted: the token, the
+    /// basic auth (raw, base64 and each part) and [`Settings::redact`].
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.text(text)
+    }
+
+    /// The secrets [`Client::redact`] hides.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// The namespace sent with every request (`default` when unset).
@@ -386,9 +531,40 @@ impl Client {
         req
     }
 
-    fn connect_error(&self, e: &ureq::Error) -> ApiError {
+    /// `e` for `method path`, which waited at most `waited`.
+    fn connect_error(
+        &self,
+        e: &ureq::Error,
+        method: &'static str,
+        path: &str,
+        waited: Duration,
+    ) -> ApiError {
         if self.cancelled.load(Ordering::SeqCst) {
             return ApiError::Cancelled;
+        }
+        let no_answer = || ApiError::NoAnswer {
+            address: self.settings.address.clone(),
+            method,
+            path: path.to_owned(),
+            waited,
+        };
+        match e {
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+                return ApiError::Connect {
+                    address: self.settings.address.clone(),
+                    detail: format!("no connection within {}", human(CONNECT_TIMEOUT)),
+                };
+            }
+            ureq::Error::Timeout(_) => return no_answer(),
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
+                return no_answer();
+            }
+            _ => {}
         }
         // A refused handshake or certificate fails the same way every time.
         if let ureq::Error::Io(io) = e {
@@ -408,7 +584,6 @@ impl Client {
             },
             ureq::Error::HostNotFound => "host not found".to_owned(),
             ureq::Error::ConnectionFailed => "connection refused".to_owned(),
-            ureq::Error::Timeout(_) => "timed out".to_owned(),
             other => other.to_string(),
         };
         ApiError::Connect {
@@ -421,11 +596,12 @@ impl Client {
         &self,
         method: &'static str,
         path: &str,
+        waited: Duration,
         res: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(u64, String), ApiError> {
         let mut res = match res {
             Ok(r) => r,
-            Err(e) => return Err(self.connect_error(&e)),
+            Err(e) => return Err(self.connect_error(&e, method, path, waited)),
         };
         let status = res.status().as_u16();
         let index = res
@@ -434,21 +610,53 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        if !(200..300).contains(&status) {
+            return Err(self.status_error(status, method, path, res));
+        }
         let body = res
             .body_mut()
             .with_config()
             .limit(256 * 1024 * 1024)
             .read_to_string()
-            .map_err(|e| self.connect_error(&e))?;
-        if (200..300).contains(&status) {
-            Ok((index, body))
+            .map_err(|e| self.connect_error(&e, method, path, waited))?;
+        Ok((index, body))
+    }
+
+    /// A non-2xx answer: at most [`BODY_READ`] bytes of its body are read, and what is shown
+    /// is cut, escaped and redacted.
+    fn status_error(
+        &self,
+        status: u16,
+        method: &'static str,
+        path: &str,
+        mut res: ureq::http::Response<ureq::Body>,
+    ) -> ApiError {
+        let length = res
+            .headers()
+            .get("Content-Length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let mut buf = Vec::new();
+        let complete = res
+            .body_mut()
+            .as_reader()
+            .take(BODY_READ as u64 + 1)
+            .read_to_end(&mut buf)
+            .is_ok()
+            && buf.len() <= BODY_READ;
+        let total = length.or(complete.then_some(buf.len() as u64));
+        let text = self.redact(&String::from_utf8_lossy(&buf));
+        let text = text.trim();
+        let shown = if buf.len() > BODY_SHOWN || total.is_some_and(|t| t > BODY_SHOWN as u64) {
+            clip(text, BODY_SHOWN, total)
         } else {
-            Err(ApiError::Status {
-                status,
-                method,
-                path: path.to_owned(),
-                body: body.trim().to_owned(),
-            })
+            text.to_owned()
+        };
+        ApiError::Status {
+            status,
+            method,
+            path: path.to_owned(),
+            body: escape_controls(&shown),
         }
     }
 
@@ -465,29 +673,53 @@ impl Client {
             })
     }
 
-    /// Runs `attempt` with the retry policy; `may_retry` decides per error.
+    /// Runs `attempt` (given the time left) with the retry policy, within the deadline
+    /// plus `extra`; `may_retry` decides per error. Out of time without an answer, the error
+    /// says how long it waited in all.
     fn retrying<T>(
         &self,
         may_retry: fn(&ApiError) -> bool,
-        mut attempt: impl FnMut() -> Result<T, ApiError>,
+        extra: Duration,
+        mut attempt: impl FnMut(Duration) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let r = self.settings.retry;
+        let budget = self.settings.deadline + extra;
+        let first = Instant::now();
         let mut delay = r.first_delay;
         let mut tries = 0;
         loop {
             tries += 1;
             let started = Instant::now();
-            match attempt() {
+            let left = budget.saturating_sub(first.elapsed());
+            match attempt(left) {
                 Ok(v) => {
                     self.recovered(started);
                     return Ok(v);
                 }
-                Err(e) if tries < r.attempts && may_retry(&e) && !self.is_cancelled() => {
-                    self.failing(&e);
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(r.max_delay);
+                Err(e) => {
+                    let left = budget.saturating_sub(first.elapsed());
+                    let in_time = left > delay;
+                    if tries < r.attempts && in_time && may_retry(&e) && !self.is_cancelled() {
+                        self.failing(&e);
+                        std::thread::sleep(delay);
+                        delay = (delay * 2).min(r.max_delay);
+                        continue;
+                    }
+                    return Err(match e {
+                        ApiError::NoAnswer {
+                            address,
+                            method,
+                            path,
+                            ..
+                        } if !in_time => ApiError::NoAnswer {
+                            address,
+                            method,
+                            path,
+                            waited: budget,
+                        },
+                        e => e,
+                    });
                 }
-                Err(e) => return Err(e),
             }
         }
     }
@@ -534,8 +766,10 @@ impl Client {
         query: Query<'_>,
         block: Option<(u64, Duration)>,
     ) -> Result<Reply<T>, ApiError> {
-        let (index, body) =
-            self.retrying(ApiError::retryable, || self.get_raw(path, query, block))?;
+        let extra = block.map_or(Duration::ZERO, |(_, w)| w + w / 16);
+        let (index, body) = self.retrying(ApiError::retryable, extra, |left| {
+            self.get_within(path, query, block, left)
+        })?;
         Self::decode(path, index, &body)
     }
 
@@ -546,6 +780,18 @@ impl Client {
         query: Query<'_>,
         block: Option<(u64, Duration)>,
     ) -> Result<(u64, String), ApiError> {
+        let extra = block.map_or(Duration::ZERO, |(_, w)| w + w / 16);
+        self.get_within(path, query, block, self.settings.deadline + extra)
+    }
+
+    /// `GET path` once, waiting at most `left`.
+    fn get_within(
+        &self,
+        path: &str,
+        query: Query<'_>,
+        block: Option<(u64, Duration)>,
+        left: Duration,
+    ) -> Result<(u64, String), ApiError> {
         let (index, wait);
         let mut q: Vec<(&str, &str)> = query.to_vec();
         let timeout = match block {
@@ -555,10 +801,11 @@ impl Client {
                 q.push(("index", &index));
                 q.push(("wait", &wait));
                 // The server answers by `wait` plus up to wait/16 of jitter.
-                w + w / 16 + Duration::from_secs(10)
+                w + w / 16 + BLOCKING_MARGIN
             }
-            None => Duration::from_secs(60),
-        };
+            None => ATTEMPT_TIMEOUT,
+        }
+        .min(left);
         let req = self
             .agent
             .get(self.url(path, &q))
@@ -566,7 +813,7 @@ impl Client {
             .timeout_global(Some(timeout))
             .build();
         let res = self.auth(req).call();
-        self.finish("GET", path, res)
+        self.finish("GET", path, timeout, res)
     }
 
     /// `PUT path` with a JSON body. Retried only when the write cannot have been applied
@@ -577,16 +824,17 @@ impl Client {
         body: &serde_json::Value,
     ) -> Result<Reply<T>, ApiError> {
         let text = serde_json::to_string(body).expect("a JSON value serializes");
-        let (index, resp) = self.retrying(ApiError::write_retryable, || {
+        let (index, resp) = self.retrying(ApiError::write_retryable, Duration::ZERO, |left| {
+            let timeout = WRITE_TIMEOUT.min(left);
             let req = self
                 .agent
                 .put(self.url(path, &[]))
                 .config()
-                .timeout_global(Some(Duration::from_secs(60)))
+                .timeout_global(Some(timeout))
                 .build()
                 .header("Content-Type", "application/json");
             let res = self.auth(req).send(text.as_str());
-            self.finish("PUT", path, res)
+            self.finish("PUT", path, timeout, res)
         })?;
         Self::decode(path, index, &resp)
     }
@@ -597,42 +845,39 @@ impl Client {
         path: &str,
         query: Query<'_>,
     ) -> Result<Reply<T>, ApiError> {
-        let (index, resp) = self.retrying(ApiError::write_retryable, || {
+        let (index, resp) = self.retrying(ApiError::write_retryable, Duration::ZERO, |left| {
+            let timeout = WRITE_TIMEOUT.min(left);
             let req = self
                 .agent
                 .delete(self.url(path, query))
                 .config()
-                .timeout_global(Some(Duration::from_secs(60)))
+                .timeout_global(Some(timeout))
                 .build();
             let res = self.auth(req).call();
-            self.finish("DELETE", path, res)
+            self.finish("DELETE", path, timeout, res)
         })?;
         Self::decode(path, index, &resp)
     }
 
-    /// `GET path` as a stream (no timeout, no retry): the body reader of a 2xx answer.
+    /// `GET path` as a stream (no retry): the body reader of a 2xx answer. The answer must
+    /// begin within [`ATTEMPT_TIMEOUT`]; the body has no time limit (the caller watches it).
     pub fn stream(&self, path: &str, query: Query<'_>) -> Result<Box<dyn Read + Send>, ApiError> {
-        let req = self.agent.get(self.url(path, query));
+        let timeout = ATTEMPT_TIMEOUT.min(self.settings.deadline);
+        let req = self
+            .agent
+            .get(self.url(path, query))
+            .config()
+            .timeout_recv_response(Some(timeout))
+            .build();
         let res = match self.auth(req).call() {
             Ok(r) => r,
-            Err(e) => return Err(self.connect_error(&e)),
+            Err(e) => return Err(self.connect_error(&e, "GET", path, timeout)),
         };
         let status = res.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(Box::new(res.into_body().into_reader()));
         }
-        let mut body = String::new();
-        let _ = res
-            .into_body()
-            .into_reader()
-            .take(64 * 1024)
-            .read_to_string(&mut body);
-        Err(ApiError::Status {
-            status,
-            method: "GET",
-            path: path.to_owned(),
-            body: body.trim().to_owned(),
-        })
+        Err(self.status_error(status, "GET", path, res))
     }
 }
 
@@ -640,7 +885,7 @@ fn make_agent(tls: Option<&Arc<rustls::ClientConfig>>, settings: &Settings) -> u
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .user_agent(concat!("nomad-build/", env!("CARGO_PKG_VERSION")))
-        .timeout_connect(Some(Duration::from_secs(10)))
+        .timeout_connect(Some(CONNECT_TIMEOUT))
         .max_idle_connections_per_host(16)
         .build();
     let chain = ().chain(ConnectProxyConnector::default()).chain(TcpConnector::default());

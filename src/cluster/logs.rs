@@ -17,6 +17,7 @@ use base64::Engine;
 
 use super::api::LogFrame;
 use super::client::{ApiError, Client};
+use crate::lines::{Lines, MAX_LINE};
 
 /// Which stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,7 +47,8 @@ pub enum LogEvent {
         label: String,
         /// Which stream.
         stream: Stream,
-        /// The text (invalid UTF-8 replaced).
+        /// The text: invalid UTF-8 replaced, cut at [`MAX_LINE`] bytes, the client's secrets
+        /// redacted.
         text: String,
     },
     /// The connection dropped and was reopened at `offset`.
@@ -200,16 +202,17 @@ fn follow(
     label: &str,
     emit: &dyn Fn(LogEvent),
 ) {
-    let mut partial: Vec<u8> = Vec::new();
+    // Bytes to lines: invalid UTF-8 replaced, a line held up to `MAX_LINE` bytes only.
+    let mut partial = Lines::new(MAX_LINE);
     let mut delay = Duration::from_millis(200);
     let mut dropped: Option<String> = None;
     let mut failures = 0u32;
-    let line = |bytes: &[u8]| {
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let redactor = lock(&s.client).redactor().clone();
+    let mut line = |text: String| {
         emit(LogEvent::Line {
             label: label.to_owned(),
             stream,
-            text: String::from_utf8_lossy(bytes).into_owned(),
+            text: redactor.text(&text),
         });
     };
     'outer: while !s.stop.load(Ordering::SeqCst) && !reached(s) {
@@ -293,12 +296,7 @@ fn follow(
                 match base64::engine::general_purpose::STANDARD.decode(frame.data.as_bytes()) {
                     Ok(bytes) => {
                         s.received.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-                        partial.extend_from_slice(&bytes);
-                        while let Some(nl) = partial.iter().position(|b| *b == b'\n') {
-                            let rest = partial.split_off(nl + 1);
-                            line(&partial[..nl]);
-                            partial = rest;
-                        }
+                        partial.push(&bytes, &mut line);
                     }
                     Err(_) => {
                         "a frame's data is not base64".clone_into(&mut why);
@@ -323,7 +321,5 @@ fn follow(
         dropped = Some(why);
         std::thread::sleep(Duration::from_millis(100));
     }
-    if !partial.is_empty() {
-        line(&partial);
-    }
+    partial.finish(&mut line);
 }

@@ -201,6 +201,8 @@ pub(super) fn settings(
     region: Option<&str>,
 ) -> Settings {
     let mut s = Settings::from_env(|k| std::env::var(k).ok());
+    // Task logs and error bodies are redacted like MCP's results (VAULT_TOKEN, *_PASSWORD…).
+    s.redact = crate::redact::Redactor::from_env();
     if let Some(a) = address {
         a.clone_into(&mut s.address);
     }

@@ -64,14 +64,21 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
             let _ = writeln!(out);
         }
         // Map to the file only when the job was compiled from exactly this build.hcl.
-        let source = client
-            .get::<api::Job>(
-                &format!("/v1/job/{}", crate::cluster::client::encode(job)),
-                &[],
-                None,
-            )
-            .ok()
-            .and_then(|r| r.value.meta.get("nomad-build.source").cloned());
+        let source = match client.get::<api::Job>(
+            &format!("/v1/job/{}", crate::cluster::client::encode(job)),
+            &[],
+            None,
+        ) {
+            Ok(r) => r.value.meta.get("nomad-build.source").cloned(),
+            // An answer (a missing job, a refused token) is explained below; a cluster that
+            // cannot be reached is not asked again (each request would wait its deadline).
+            Err(e) if e.status().is_some() => None,
+            Err(e) => {
+                let _ = out.flush();
+                eprintln!("error: {e}");
+                return exit::CLUSTER;
+            }
+        };
         let matching = match (&prep, &source) {
             (Some(p), Some(s)) => *s == p.source_sha256,
             _ => false,

@@ -23,7 +23,6 @@ pub use env::{interpolate, parse_env_file, replace_env};
 use supervise::{supervise, Outcome};
 pub use workdir::{Workdir, WorkdirError, MARKER as WORKDIR_MARKER};
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,6 +35,7 @@ use crate::compile::Compiled;
 use crate::nomad::model::{Job, Task, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::plan::GitInfo;
+use crate::redact::Redactor;
 use crate::reference;
 use crate::render::Rendered;
 
@@ -223,7 +223,7 @@ pub fn run(
     opts: &LocalOptions,
     out: &mut dyn Write,
 ) -> Vec<TaskResult> {
-    let redact = Redactor::new(&opts.secrets);
+    let redact = Redactor::default().with_secrets(&opts.secrets);
     let storage = opts.workdir.join("containers");
     let _ = std::fs::create_dir_all(&storage);
     let conf = storage.join("storage.conf");
@@ -439,44 +439,6 @@ pub fn summary(results: &[TaskResult]) -> String {
         s.push('\n');
     }
     s
-}
-
-/// Replaces secret values in output lines.
-struct Redactor {
-    values: Vec<String>,
-}
-
-impl Redactor {
-    fn new(secrets: &Map<String, Value>) -> Self {
-        let mut values = BTreeSet::new();
-        for data in secrets.values() {
-            collect(data, &mut values);
-        }
-        let mut values: Vec<String> = values.into_iter().filter(|v| v.len() >= 3).collect();
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        Redactor { values }
-    }
-
-    fn apply(&self, line: &str) -> String {
-        let mut s = line.to_owned();
-        for v in &self.values {
-            if s.contains(v.as_str()) {
-                s = s.replace(v.as_str(), "[redacted]");
-            }
-        }
-        s
-    }
-}
-
-fn collect(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::String(s) => {
-            out.insert(s.clone());
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
-        Value::Object(m) => m.values().for_each(|x| collect(x, out)),
-        _ => {}
-    }
 }
 
 struct TaskCtx<'a> {
@@ -733,7 +695,7 @@ impl TaskCtx<'_> {
                         out,
                         "{phase}/{} | {}",
                         task_name(self.task),
-                        self.redact.apply(line)
+                        self.redact.text(line)
                     );
                 }
                 Err(self.fail(out, phase, &format!("cannot pull `{image}`")))
@@ -844,7 +806,7 @@ impl TaskCtx<'_> {
                 out,
                 "{phase}/{} | {}",
                 task_name(self.task),
-                self.redact.apply(line)
+                self.redact.text(line)
             );
         };
         let outcome = supervise(cmd, self.deadline, &mut print);

@@ -1,11 +1,11 @@
 //! Running a task's process under its group's deadline: a process group of its own, `TERM` to
 //! everything it started when the deadline comes, `KILL` after a grace period.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{human_duration, KILL_GRACE};
+use crate::lines::{read_lines, MAX_LINE};
 
 /// How a supervised command ended.
 #[derive(Debug)]
@@ -16,7 +16,8 @@ pub(super) enum Outcome {
     TimedOut(Duration),
 }
 
-/// Runs `cmd` in a process group of its own, passing each line of its output to `line`,
+/// Runs `cmd` in a process group of its own, passing each line of its output to `line` (read
+/// as bytes: invalid UTF-8 replaced, lines cut at [`MAX_LINE`]),
 /// until it exits or `deadline` (with the timeout it stands for) comes. At the deadline every
 /// process it started gets `TERM`, and `KILL` after [`KILL_GRACE`] (or once the command itself
 /// is gone). Output that arrives meanwhile is still passed on; a process that escaped and holds
@@ -33,24 +34,19 @@ pub(super) fn supervise(
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().map_err(|e| format!("cannot start: {e}"))?;
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    // Bounded: a task that prints faster than the output is written waits for it.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(256);
     let mut readers = Vec::new();
     if let Some(o) = child.stdout.take() {
         let tx = tx.clone();
         readers.push(std::thread::spawn(move || {
-            BufReader::new(o)
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|l| drop(tx.send(l)));
+            read_lines(o, MAX_LINE, &mut |l| drop(tx.send(l)));
         }));
     }
     if let Some(e) = child.stderr.take() {
         let tx = tx.clone();
         readers.push(std::thread::spawn(move || {
-            BufReader::new(e)
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|l| drop(tx.send(l)));
+            read_lines(e, MAX_LINE, &mut |l| drop(tx.send(l)));
         }));
     }
     drop(tx);
@@ -234,6 +230,31 @@ mod tests {
             took >= second + KILL_GRACE && took < Duration::from_secs(15),
             "{took:?}"
         );
+    }
+
+    #[test]
+    fn output_is_read_as_bytes_with_long_lines_cut() {
+        // Invalid UTF-8, then more lines on both streams; a 3 MB line; an unterminated rest
+        // (reported when stdout closes, so after the line on stderr).
+        let script = "printf 'bad \\377\\376 byte\\nafter\\n'; \
+                      head -c 3000000 /dev/zero | tr '\\0' x; printf '\\nlast'; \
+                      sleep 0.2; printf 'err\\n' >&2";
+        let (o, lines, _) = supervised(script, Duration::from_secs(30));
+        assert!(matches!(o, Outcome::Exited(s) if s.success()), "{o:?}");
+        // The long line is compared apart, without printing 64 KiB when it differs.
+        let long = lines.get(2).cloned().unwrap_or_default();
+        let marker = format!("… [line truncated: {} bytes dropped]", 3_000_000 - MAX_LINE);
+        let mut rest = lines.clone();
+        if rest.len() > 2 {
+            rest[2] = "LONG".to_owned();
+        }
+        assert_eq!(
+            rest,
+            ["bad \u{fffd}\u{fffd} byte", "after", "LONG", "err", "last"]
+        );
+        assert!(long.ends_with(&marker), "{}", &long[MAX_LINE - 10..]);
+        assert_eq!(long.len(), MAX_LINE + marker.len());
+        assert!(long[..MAX_LINE].bytes().all(|b| b == b'x'));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! * [`cluster`]: [`Nomad`], the [`Cluster`] on the cluster code of `run`, `status` and `plan`;
 //! * [`runs`]: the [`Cluster`] trait the cluster tools are written against, and the registry
 //!   of background runs;
-//! * [`safety`]: confinement below `--root` and the redaction of secrets.
+//! * [`safety`]: confinement below `--root` and the redaction of secrets;
+//! * [`framing`]: the line framing in front of rmcp's stdio transport, which answers an
+//!   over-long request with a JSON-RPC error instead of dropping it.
 //!
 //! The tool list is data: [`Server::new`] serves the compiler's tools always and the cluster
 //! tools only with a cluster, so the server never lists a tool that cannot work. `nomad-build
@@ -20,14 +22,16 @@ use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
-    ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
+    CustomRequest, CustomResult, ErrorCode, Implementation, ListResourceTemplatesResult,
+    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, Resource, ResourceContents, ResourceTemplate, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler, ServiceExt};
 
 pub mod cluster;
+pub mod framing;
 pub mod runs;
 pub mod safety;
 pub mod tools;
@@ -93,10 +97,16 @@ impl Server {
     }
 
     /// Serves one client on standard input and output until it goes away, then stops the
-    /// runs still going.
+    /// runs still going. Input goes through [`framing::frame`] first.
     pub async fn serve_stdio(self) -> Result<(), String> {
         let runs = self.shared.runs.clone();
-        let result = match self.serve(rmcp::transport::stdio()).await {
+        let (input, feed) = tokio::io::duplex(64 * 1024);
+        let framing = tokio::spawn(framing::frame(
+            tokio::io::stdin(),
+            feed,
+            framing::MAX_REQUEST,
+        ));
+        let result = match self.serve((input, tokio::io::stdout())).await {
             Ok(service) => service
                 .waiting()
                 .await
@@ -104,6 +114,7 @@ impl Server {
                 .map_err(|e| format!("the MCP session failed: {e}")),
             Err(e) => Err(format!("the MCP session did not start: {e}")),
         };
+        framing.abort();
         let _ = tokio::task::spawn_blocking(move || runs.shutdown(SHUTDOWN_WAIT)).await;
         result
     }
@@ -162,6 +173,36 @@ impl ServerHandler for Server {
             } else {
                 ""
             }
+        ))
+    }
+
+    /// The stand-in for an over-long request ([`framing`]) gets its error here; any other
+    /// unknown method is not found.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        if request.method == framing::OVERSIZED {
+            let bytes = request
+                .params
+                .as_ref()
+                .and_then(|p| p.get("bytes"))
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or_default();
+            return Err(ErrorData::new(
+                ErrorCode::INVALID_REQUEST,
+                format!(
+                    "request too large: {bytes} bytes; the server reads requests of up to {} bytes",
+                    framing::MAX_REQUEST
+                ),
+                None,
+            ));
+        }
+        Err(ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            request.method,
+            None,
         ))
     }
 

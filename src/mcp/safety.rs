@@ -200,101 +200,7 @@ pub fn read_text(r: &Resolved) -> Result<String, String> {
         .map_err(|e| format!("cannot read `{}`: {}", r.shown, io_reason(&e)))
 }
 
-/// What [`Redactor`] puts in place of a secret.
-pub const REDACTED: &str = "[redacted]";
-
-/// The shortest value treated as a secret (shorter ones would mangle ordinary text).
-const MIN_SECRET_LEN: usize = 6;
-
-/// Replaces secret values in text: the values of environment variables whose names say they
-/// hold one (`NOMAD_TOKEN`, `VAULT_TOKEN`, `*_SECRET*`, `*PASSWORD*`, …), and any added with
-/// [`Redactor::with`]. Every text a tool returns goes through it.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    /// Longest first, so that a secret containing another is replaced whole.
-    secrets: Vec<String>,
-}
-
-impl Redactor {
-    /// The secrets of the process environment.
-    pub fn from_env() -> Redactor {
-        Redactor::from_vars(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        )
-    }
-
-    /// The secrets among `vars` (name, value).
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Redactor {
-        let mut r = Redactor::default();
-        for (k, v) in vars {
-            if secret_name(&k) {
-                r = r.with(v);
-            }
-        }
-        r
-    }
-
-    /// This redactor, also hiding `secret` (when it is long enough to be one).
-    #[must_use]
-    pub fn with(mut self, secret: impl Into<String>) -> Redactor {
-        let secret = secret.into();
-        if secret.trim().len() >= MIN_SECRET_LEN && !self.secrets.contains(&secret) {
-            self.secrets.push(secret);
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
-        self
-    }
-
-    /// `text` with every secret replaced by [`REDACTED`].
-    pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), REDACTED);
-            }
-        }
-        out
-    }
-
-    /// Every string (and object key) of `value` redacted.
-    pub fn value(&self, value: &mut serde_json::Value) {
-        use serde_json::Value;
-        match value {
-            Value::String(s) => {
-                if self.secrets.iter().any(|x| s.contains(x.as_str())) {
-                    *s = self.text(s);
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
-            Value::Object(map) => {
-                let old = std::mem::take(map);
-                for (k, mut v) in old {
-                    self.value(&mut v);
-                    map.insert(self.text(&k), v);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-        }
-    }
-}
-
-/// Whether an environment variable of this name holds a secret.
-fn secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    [
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "CREDENTIAL",
-        "PRIVATE",
-        "API_KEY",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-        || n.ends_with("_KEY")
-}
+pub use crate::redact::{Redactor, REDACTED};
 
 #[cfg(test)]
 mod tests {
@@ -423,31 +329,5 @@ mod tests {
         let (_tmp, root) = root();
         let e = root.existing("nope.hcl").expect_err("missing");
         assert_eq!(e, "cannot read `nope.hcl`: no such file or directory");
-    }
-
-    #[test]
-    fn redactor_hides_secret_env_values() {
-        let r = Redactor::from_vars([
-            ("NOMAD_TOKEN".to_owned(), "s3cr3t-token-value".to_owned()),
-            ("VAULT_TOKEN".to_owned(), "hvs.abcdef".to_owned()),
-            ("REGISTRY_PASSWORD".to_owned(), "hunter22".to_owned()),
-            ("HOME".to_owned(), "/root/home".to_owned()),
-            ("SSH_AUTH_SOCK".to_owned(), "/tmp/ssh-agent.sock".to_owned()),
-            ("GITHUB_TOKEN".to_owned(), "x".to_owned()),
-        ]);
-        let t = r.text(
-            "token s3cr3t-token-value, vault hvs.abcdef, pw hunter22, /root/home x \
-             /tmp/ssh-agent.sock",
-        );
-        assert_eq!(
-            t,
-            "token [redacted], vault [redacted], pw [redacted], /root/home x /tmp/ssh-agent.sock"
-        );
-        let mut v = serde_json::json!({"a": ["hunter22"], "hvs.abcdef": {"b": "ok"}});
-        r.value(&mut v);
-        assert_eq!(
-            v,
-            serde_json::json!({"a": ["[redacted]"], "[redacted]": {"b": "ok"}})
-        );
     }
 }

@@ -498,7 +498,12 @@ class State:
             for kind in ("stdout", "stderr"):
                 if kind in out:
                     data = out[kind].encode()
-                    self.later(out.get("at", 0), lambda k=kind, d=data: self.write_log(t, k, d))
+                elif kind + "_b64" in out:
+                    data = base64.b64decode(out[kind + "_b64"])
+                else:
+                    continue
+                data = data * out.get("repeat", 1)
+                self.later(out.get("at", 0), lambda k=kind, d=data: self.write_log(t, k, d))
         if not t["b"].get("runs_forever"):
             self.later(t["b"].get("exit_at", 100), lambda: self.finish_task(a, name, t["b"].get("exit", 0)))
 
@@ -794,7 +799,11 @@ class Handler(BaseHTTPRequestHandler):
         with st.cv:
             f = st.fault(method, path)
         if f:
-            return self.error(f.get("status", 500), f.get("body", "No cluster leader"))
+            text = f.get("body", "No cluster leader")
+            if f.get("reflect_headers"):
+                # A proxy that echoes the request it could not forward.
+                text += "".join("\n%s: %s" % (k, v) for k, v in self.headers.items())
+            return self.error(f.get("status", 500), text * f.get("repeat", 1))
         ns = q.get("namespace", "default")
         try:
             self.route(method, path, q, body, ns)
