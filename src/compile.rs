@@ -41,6 +41,8 @@ pub struct CompileOptions {
     pub target: NomadVersion,
     /// `--nomad-version` as given: the target, winning over the file's `nomad { version }`.
     pub nomad_version: Option<String>,
+    /// The operator policy (`--policy`): what build.hcl may choose.
+    pub policy: Option<std::sync::Arc<crate::policy::Policy>>,
 }
 
 /// The result of compiling one file: every rendered phase when there is no error.
@@ -132,14 +134,17 @@ pub fn compile(
     );
     let flag = flag.and_then(Result::ok);
     let target = resolve_target(&loaded, flag, opts.target, &mut findings);
-    rules::suppress::apply(sources, file, &mut findings);
-    if findings.iter().any(Finding::is_error) {
-        return (None, findings);
-    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    if let Some(policy) = &opts.policy {
+        findings.extend(policy.check(&loaded, dir));
+    }
+    rules::suppress::apply(sources, file, &mut findings, opts.policy.is_some());
+    if findings.iter().any(Finding::is_error) {
+        return (None, findings);
+    }
     // Spawning git is the slowest part of a compile: only ask it what the file leaves open.
     let needs_source = loaded
         .pipeline()
