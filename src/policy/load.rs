@@ -102,11 +102,11 @@ impl Dialect<Place> for Words {
             Some(c) => format!("did you mean `{c}`? "),
             None => String::new(),
         };
-        help.push_str(&format!("`{place}` holds {}", list(&names)));
+        help.push_str(&format!("{} holds {}", shown(place), list(&names)));
         rule.finding(
             self.file,
             item.key_span(),
-            format!("unknown {kind} `{name}` in `{place}` of the policy"),
+            format!("unknown {kind} `{name}` in {} of the policy", shown(place)),
         )
         .label(format!("unknown {kind}"))
         .help(help)
@@ -164,7 +164,7 @@ impl Dialect<Place> for Words {
         rule.finding(
             self.file,
             item.head_span(),
-            format!("`{}` is given twice in `{place}`", item.name()),
+            format!("`{}` is given twice in {}", item.name(), shown(place)),
         )
         .label("given again here")
         .also(first.head_span(), "first given here")
@@ -200,20 +200,35 @@ impl Dialect<Place> for Words {
     }
 }
 
+/// A place as messages name it: `` `allow` ``, or "the top level" for the file's body.
+fn shown(place: &str) -> String {
+    if place.is_empty() {
+        "the top level".to_owned()
+    } else {
+        format!("`{place}`")
+    }
+}
+
 /// Loads the policy `text` (file `file`): the policy, or every finding.
 pub(super) fn load(text: &str, file: FileId) -> Result<Policy, Vec<Finding>> {
     let body = hcl_edit::parser::parse_body(text).map_err(|e| vec![syntax_finding(file, text, &e)])?;
     let mut ev = Evaluator::new(text, file, Scope::None);
     let mut findings = Vec::new();
-    let doc = Value::Object(object(&mut ev, &body, &TOP, "", "the policy", 0..0, &mut findings));
+    let doc = Value::Object(object(&mut ev, &body, &TOP, "", "", 0..0, &mut findings));
     findings.append(&mut ev.findings);
-    if !findings.is_empty() {
-        return Err(findings);
-    }
-    let model: PolicyFile = serde_json::from_value(doc).map_err(|e| {
-        vec![invalid_glob::RULE.finding(file, 0..0, format!("cannot decode the policy: {e}"))]
-    })?;
-    let mut findings = Vec::new();
+    // After an error the values that were wrong are left out, so that the patterns of the
+    // rest are still checked in the same run; a model without something required is not.
+    let model: PolicyFile = match serde_json::from_value(doc) {
+        Ok(m) => m,
+        Err(_) if !findings.is_empty() => return Err(findings),
+        Err(e) => {
+            return Err(vec![invalid_glob::RULE.finding(
+                file,
+                0..0,
+                format!("cannot decode the policy: {e}"),
+            )])
+        }
+    };
     let mut compile = |patterns: &[String], ptr: &str| -> Patterns {
         Patterns::new(patterns).unwrap_or_else(|(i, why)| {
             let at = ev
@@ -222,7 +237,10 @@ pub(super) fn load(text: &str, file: FileId) -> Result<Policy, Vec<Finding>> {
                 .map_or(0..0, |e| e.value.clone());
             findings.push(
                 invalid_glob::RULE
-                    .finding(file, at, format!("`{}` is not a glob pattern", patterns[i]))
+                    .finding(file, at, match patterns[i].as_str() {
+                        "" => "an empty string is not a glob pattern".to_owned(),
+                        p => format!("`{p}` is not a glob pattern"),
+                    })
                     .label(why)
                     .help("`*` and `?` match within a `/`-separated segment, `**` across segments, `[...]` and `{a,b}` as in a shell; `\\` escapes"),
             );

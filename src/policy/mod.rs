@@ -263,7 +263,7 @@ impl Check<'_> {
         for (test, t) in &p.test {
             if let Some(image) = &t.image {
                 let rel = format!("/test/{}/image", esc(test));
-                self.image(&format!("image of test `{test}`"), &value(Some(image), "", &rel));
+                self.image("test image", &value(Some(image), "", &rel));
             }
         }
         // Host volumes and privileges.
