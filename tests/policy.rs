@@ -208,3 +208,26 @@ fn docs_show_the_example_policy_verbatim() {
     }
     assert!(Path::new(&common::root().join(EXAMPLE)).is_file());
 }
+
+#[test]
+fn run_says_once_that_no_policy_pins_the_credentials() {
+    const NOTICE: &str = "notice: no operator policy (--policy FILE or NOMAD_BUILD_POLICY): \
+        build.hcl alone chooses where these credentials are sent, the Vault role, namespace, \
+        node pool, images and privileges (see \"Security model\" in the README)\n";
+    // An address the client refuses: `run` compiles, says what it has to, then stops.
+    let nomad = [("NOMAD_ADDR", "ftp://127.0.0.1:1")];
+    let (code, _, err) = run_env(&["run", "--run-id", "p1", "examples/full/build.hcl"], &nomad);
+    assert_eq!(code, 125, "{err}");
+    assert!(err.starts_with(NOTICE), "{err}");
+    assert_eq!(err.matches("notice: no operator policy").count(), 1, "{err}");
+    let (code, _, err) = run_env(
+        &["run", "--policy", EXAMPLE, "--run-id", "p1", "examples/full/build.hcl"],
+        &nomad,
+    );
+    assert_eq!(code, 125, "{err}");
+    assert!(!err.contains("notice:"), "{err}");
+    // No credentials, nothing to say.
+    let (code, _, err) = run_env(&["run", "--run-id", "p1", "examples/minimal/build.hcl"], &nomad);
+    assert_eq!(code, 125, "{err}");
+    assert!(!err.contains("notice:"), "{err}");
+}
