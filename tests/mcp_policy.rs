@@ -18,7 +18,9 @@ fn mcp_tools_compile_under_the_policy() {
         .arg(common::root())
         .arg(&report)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run `{python}` ({e}); the test needs the Python MCP SDK"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run `{python}` ({e}); the test needs the Python MCP SDK")
+        });
     assert!(
         run.status.success(),
         "the MCP client failed:\n{}\n{}",
@@ -42,6 +44,9 @@ fn mcp_tools_compile_under_the_policy() {
         "templates: accepted with --allow-templates and no policy",
         "bad policy: the server does not start",
     ] {
-        assert!(passed.contains(&expected), "check `{expected}` did not run: {passed:?}");
+        assert!(
+            passed.contains(&expected),
+            "check `{expected}` did not run: {passed:?}"
+        );
     }
 }

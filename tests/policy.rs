@@ -19,12 +19,20 @@ const EXAMPLE: &str = "examples/policy.hcl";
 fn fixtures() {
     insta::glob!("fixtures/policy/*/build.hcl", |path| {
         let dir = path.parent().expect("fixture dir");
-        let case = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let case = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let args = fs::read_to_string(dir.join("args")).expect("every policy case has args");
         let mut argv = vec!["validate", "build.hcl"];
         argv.extend(args.split_whitespace());
         let (code, stdout, stderr) = common::run(dir, &argv);
-        let want = if case.starts_with("bad-policy-") { 2 } else { 1 };
+        let want = if case.starts_with("bad-policy-") {
+            2
+        } else {
+            1
+        };
         assert_eq!(code, want, "{case}: exit code\n{stderr}");
         assert_eq!(stdout, "", "{case}");
         let policy = fs::read_to_string(dir.join("policy.hcl")).unwrap_or_default();
@@ -82,7 +90,9 @@ fn the_example_policy_passes_the_full_example_and_refuses_the_attacker() {
 
     let (code, out, err) = common::run(
         &common::root(),
-        &["render", "--policy", EXAMPLE, "--run-id", "p1", "--phase", "build", ATTACKER],
+        &[
+            "render", "--policy", EXAMPLE, "--run-id", "p1", "--phase", "build", ATTACKER,
+        ],
     );
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.contains("policy-credentials"), "{err}");
@@ -90,7 +100,10 @@ fn the_example_policy_passes_the_full_example_and_refuses_the_attacker() {
         err.contains(&format!("{ATTACKER}:23:14]")),
         "the finding is at the secret's line: {err}"
     );
-    assert!(err.ends_with("failed: 1 error; nothing was written\n"), "{err}");
+    assert!(
+        err.ends_with("failed: 1 error; nothing was written\n"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -103,7 +116,12 @@ fn the_environment_names_the_policy_and_the_flag_wins() {
     assert_eq!(code, 0, "{err}");
     let empty = tempfile::NamedTempFile::new().expect("temp");
     let (code, _, err) = run_env(
-        &["validate", "--policy", empty.path().to_str().expect("utf-8"), "examples/minimal/build.hcl"],
+        &[
+            "validate",
+            "--policy",
+            empty.path().to_str().expect("utf-8"),
+            "examples/minimal/build.hcl",
+        ],
         &[("NOMAD_BUILD_POLICY", EXAMPLE)],
     );
     assert_eq!((code, err.as_str()), (0, ""));
@@ -136,13 +154,24 @@ fn template_overrides_need_the_policy_to_allow_them() {
     let tpl = tempfile::tempdir().expect("tempdir");
     let dir = tpl.path().to_str().expect("utf-8");
     let args = [
-        "render", "--policy", EXAMPLE, "--run-id", "p1", "--phase", "build", "--templates", dir,
+        "render",
+        "--policy",
+        EXAMPLE,
+        "--run-id",
+        "p1",
+        "--phase",
+        "build",
+        "--templates",
+        dir,
         "examples/full/build.hcl",
     ];
     let (code, out, err) = common::run(&common::root(), &args);
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.starts_with("policy-templates"), "{err}");
-    assert!(err.ends_with("failed: 1 error; nothing was written\n"), "{err}");
+    assert!(
+        err.ends_with("failed: 1 error; nothing was written\n"),
+        "{err}"
+    );
 
     let allowing = tempfile::NamedTempFile::new().expect("temp");
     let policy = fs::read_to_string(common::root().join(EXAMPLE))
@@ -159,7 +188,12 @@ fn template_overrides_need_the_policy_to_allow_them() {
 fn an_unreadable_policy_is_a_usage_error() {
     let (code, out, err) = common::run(
         &common::root(),
-        &["render", "--policy", "no/such/policy.hcl", "examples/minimal/build.hcl"],
+        &[
+            "render",
+            "--policy",
+            "no/such/policy.hcl",
+            "examples/minimal/build.hcl",
+        ],
     );
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(
@@ -198,12 +232,20 @@ fn docs_show_the_example_policy_verbatim() {
         "docs/policy.md must show examples/policy.hcl verbatim in an hcl block"
     );
     // Every attribute of the policy's model is documented.
-    let schema: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(common::root().join("schemas/policy.schema.json")).expect("schema"))
-            .expect("JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(common::root().join("schemas/policy.schema.json")).expect("schema"),
+    )
+    .expect("JSON");
     for def in ["Allow", "CredentialsRule", "RepositoryRule"] {
-        for name in schema["$defs"][def]["properties"].as_object().expect("props").keys() {
-            assert!(docs.contains(&format!("`{name}`")), "docs/policy.md: `{name}` of {def}");
+        for name in schema["$defs"][def]["properties"]
+            .as_object()
+            .expect("props")
+            .keys()
+        {
+            assert!(
+                docs.contains(&format!("`{name}`")),
+                "docs/policy.md: `{name}` of {def}"
+            );
         }
     }
     assert!(Path::new(&common::root().join(EXAMPLE)).is_file());
@@ -216,18 +258,35 @@ fn run_says_once_that_no_policy_pins_the_credentials() {
         node pool, images and privileges (see \"Security model\" in the README)\n";
     // An address the client refuses: `run` compiles, says what it has to, then stops.
     let nomad = [("NOMAD_ADDR", "ftp://127.0.0.1:1")];
-    let (code, _, err) = run_env(&["run", "--run-id", "p1", "examples/full/build.hcl"], &nomad);
+    let (code, _, err) = run_env(
+        &["run", "--run-id", "p1", "examples/full/build.hcl"],
+        &nomad,
+    );
     assert_eq!(code, 125, "{err}");
     assert!(err.starts_with(NOTICE), "{err}");
-    assert_eq!(err.matches("notice: no operator policy").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("notice: no operator policy").count(),
+        1,
+        "{err}"
+    );
     let (code, _, err) = run_env(
-        &["run", "--policy", EXAMPLE, "--run-id", "p1", "examples/full/build.hcl"],
+        &[
+            "run",
+            "--policy",
+            EXAMPLE,
+            "--run-id",
+            "p1",
+            "examples/full/build.hcl",
+        ],
         &nomad,
     );
     assert_eq!(code, 125, "{err}");
     assert!(!err.contains("notice:"), "{err}");
     // No credentials, nothing to say.
-    let (code, _, err) = run_env(&["run", "--run-id", "p1", "examples/minimal/build.hcl"], &nomad);
+    let (code, _, err) = run_env(
+        &["run", "--run-id", "p1", "examples/minimal/build.hcl"],
+        &nomad,
+    );
     assert_eq!(code, 125, "{err}");
     assert!(!err.contains("notice:"), "{err}");
 }

@@ -57,7 +57,11 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
         }
         Ok((name, text)) => {
             let id = sources.add(name, text);
-            match super::templates(a.compile.templates.as_deref(), policy.as_deref(), &mut sources) {
+            match super::templates(
+                a.compile.templates.as_deref(),
+                policy.as_deref(),
+                &mut sources,
+            ) {
                 Err(f) => {
                     findings.push(*f);
                     None

@@ -459,10 +459,12 @@ impl Shared {
     ) -> Result<(Sources, Option<Compiled>, Vec<Finding>), String> {
         if templates.is_some() {
             if !self.allow_templates {
-                return Err("the `templates` argument is refused: template overrides are code \
+                return Err(
+                    "the `templates` argument is refused: template overrides are code \
                             that writes the jobs, and this server was not started with \
                             `--allow-templates`"
-                    .to_owned());
+                        .to_owned(),
+                );
             }
             if let Some(p) = self.policy.as_deref().filter(|p| !p.allows_templates()) {
                 return Err(format!(

@@ -138,7 +138,11 @@ impl Dialect<Place> for Words {
         let kind = b.ident.as_str();
         if field.labels == 0 {
             return rule
-                .finding(self.file, header_span(b), format!("`{kind}` block takes no label"))
+                .finding(
+                    self.file,
+                    header_span(b),
+                    format!("`{kind}` block takes no label"),
+                )
                 .label("unexpected label")
                 .help(format!("write `{kind} {{ ... }}`"));
         }
@@ -149,15 +153,23 @@ impl Dialect<Place> for Words {
                 "the source URL pattern"
             };
             return rule
-                .finding(self.file, span(&b.ident), format!("`{kind}` block needs a label"))
+                .finding(
+                    self.file,
+                    span(&b.ident),
+                    format!("`{kind}` block needs a label"),
+                )
                 .label(format!("expected {what}"))
                 .help(format!("write `{kind} \"<label>\" {{ ... }}`"));
         }
         let extra = &b.labels[1..];
         let start = extra.first().map_or(0, |l| span(l).start);
         let end = extra.last().map_or(start, |l| span(l).end);
-        rule.finding(self.file, start..end, format!("`{kind}` block takes one label"))
-            .label("unexpected label")
+        rule.finding(
+            self.file,
+            start..end,
+            format!("`{kind}` block takes one label"),
+        )
+        .label("unexpected label")
     }
 
     fn duplicate(&self, rule: &Rule, item: Item<'_>, first: Item<'_>, place: &str) -> Finding {
@@ -211,7 +223,8 @@ fn shown(place: &str) -> String {
 
 /// Loads the policy `text` (file `file`): the policy, or every finding.
 pub(super) fn load(text: &str, file: FileId) -> Result<Policy, Vec<Finding>> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| vec![syntax_finding(file, text, &e)])?;
+    let body =
+        hcl_edit::parser::parse_body(text).map_err(|e| vec![syntax_finding(file, text, &e)])?;
     let mut ev = Evaluator::new(text, file, Scope::None);
     let mut findings = Vec::new();
     let doc = Value::Object(object(&mut ev, &body, &TOP, "", "", 0..0, &mut findings));
@@ -248,9 +261,8 @@ pub(super) fn load(text: &str, file: FileId) -> Result<Policy, Vec<Finding>> {
         })
     };
     let a = model.allow.clone().unwrap_or_default();
-    let mut pats = |v: Option<&Vec<String>>, name: &str| {
-        v.map(|v| compile(v, &format!("/allow/{name}")))
-    };
+    let mut pats =
+        |v: Option<&Vec<String>>, name: &str| v.map(|v| compile(v, &format!("/allow/{name}")));
     let allow = Allow {
         namespaces: pats(a.namespaces.as_ref(), "namespaces"),
         node_pools: pats(a.node_pools.as_ref(), "node_pools"),
@@ -402,7 +414,11 @@ fn typed(
         }
         _ => Some(
             type_mismatch::RULE
-                .finding(file, at, format!("`{name}` must be a list of glob patterns"))
+                .finding(
+                    file,
+                    at,
+                    format!("`{name}` must be a list of glob patterns"),
+                )
                 .label(format!("this is {}", hcl::describe(v)))
                 .help("write a list: [\"a\", \"b-*\"]"),
         ),

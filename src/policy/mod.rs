@@ -26,7 +26,9 @@ use indexmap::IndexMap;
 use crate::diag::{FileId, Finding, Sources};
 use crate::hcl::eval::child;
 use crate::load::Loaded;
-use crate::plan::{git_host, GitInfo, DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_SKOPEO_IMAGE};
+use crate::plan::{
+    git_host, GitInfo, DEFAULT_BUILDER_IMAGE, DEFAULT_GIT_IMAGE, DEFAULT_SKOPEO_IMAGE,
+};
 use crate::rules::{
     policy_credentials, policy_host_volume, policy_image, policy_namespace, policy_node_pool,
     policy_pipeline, policy_privileged, policy_templates, policy_vault_role, Rule,
@@ -138,8 +140,9 @@ impl Policy {
     /// Reads and checks the policy file at `path`.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| PolicyError::Unreadable(format!("cannot read the policy `{shown}`: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            PolicyError::Unreadable(format!("cannot read the policy `{shown}`: {e}"))
+        })?;
         Policy::parse(&shown, &text)
     }
 
@@ -149,7 +152,7 @@ impl Policy {
         let file = sources.add(shown.to_owned(), text.to_owned());
         match load::load(text, file) {
             Ok(mut p) => {
-                p.shown = shown.to_owned();
+                shown.clone_into(&mut p.shown);
                 Ok(p)
             }
             Err(findings) => Err(PolicyError::Invalid(sources, findings)),
@@ -232,12 +235,30 @@ impl Check<'_> {
         let allow = &self.policy.allow;
         // Namespace, node pool, Vault role.
         let ns = value(p.nomad.namespace.as_deref(), "default", "/nomad/namespace");
-        self.pinned(&policy_namespace::RULE, "namespace", &ns, allow.namespaces.as_ref(), "namespaces");
+        self.pinned(
+            &policy_namespace::RULE,
+            "namespace",
+            &ns,
+            allow.namespaces.as_ref(),
+            "namespaces",
+        );
         let pool = value(p.nomad.node_pool.as_deref(), "default", "/nomad/node_pool");
-        self.pinned(&policy_node_pool::RULE, "node pool", &pool, allow.node_pools.as_ref(), "node_pools");
+        self.pinned(
+            &policy_node_pool::RULE,
+            "node pool",
+            &pool,
+            allow.node_pools.as_ref(),
+            "node_pools",
+        );
         if let Some(v) = &p.vault {
             let role = value(Some(&v.role), "", "/vault/role");
-            self.pinned(&policy_vault_role::RULE, "Vault role", &role, allow.vault_roles.as_ref(), "vault_roles");
+            self.pinned(
+                &policy_vault_role::RULE,
+                "Vault role",
+                &role,
+                allow.vault_roles.as_ref(),
+                "vault_roles",
+            );
         }
         // The pipeline name.
         let pipeline = Value {
@@ -245,10 +266,20 @@ impl Check<'_> {
             written: true,
             rel: String::new(),
         };
-        self.pinned(&policy_pipeline::RULE, "pipeline name", &pipeline, allow.pipelines.as_ref(), "pipelines");
+        self.pinned(
+            &policy_pipeline::RULE,
+            "pipeline name",
+            &pipeline,
+            allow.pipelines.as_ref(),
+            "pipelines",
+        );
         self.repository(name, source);
         // Images: every image a task runs in, defaults included.
-        let builder = value(p.build.builder_image.as_deref(), DEFAULT_BUILDER_IMAGE, "/build/builder_image");
+        let builder = value(
+            p.build.builder_image.as_deref(),
+            DEFAULT_BUILDER_IMAGE,
+            "/build/builder_image",
+        );
         self.image("builder image", &builder);
         let git = value(
             p.source.as_ref().and_then(|s| s.git_image.as_deref()),
@@ -257,7 +288,11 @@ impl Check<'_> {
         );
         self.image("git image", &git);
         if let Some(pb) = &p.publish {
-            let skopeo = value(pb.skopeo_image.as_deref(), DEFAULT_SKOPEO_IMAGE, "/publish/skopeo_image");
+            let skopeo = value(
+                pb.skopeo_image.as_deref(),
+                DEFAULT_SKOPEO_IMAGE,
+                "/publish/skopeo_image",
+            );
             self.image("skopeo image", &skopeo);
         }
         for (test, t) in &p.test {
@@ -267,9 +302,20 @@ impl Check<'_> {
             }
         }
         // Host volumes and privileges.
-        if let Some(hv) = p.build.cache.as_ref().and_then(|c| c.host_volume.as_deref()) {
+        if let Some(hv) = p
+            .build
+            .cache
+            .as_ref()
+            .and_then(|c| c.host_volume.as_deref())
+        {
             let hv = value(Some(hv), "", "/build/cache/host_volume");
-            self.pinned(&policy_host_volume::RULE, "host volume", &hv, allow.host_volumes.as_ref(), "host_volumes");
+            self.pinned(
+                &policy_host_volume::RULE,
+                "host volume",
+                &hv,
+                allow.host_volumes.as_ref(),
+                "host_volumes",
+            );
         }
         if allow.privileged == Some(false) && p.build.privileged != Some(false) {
             let written = p.build.privileged.is_some();
@@ -311,7 +357,13 @@ impl Check<'_> {
         if let Some(c) = p.source.as_ref().and_then(|s| s.credentials.as_ref()) {
             if let Some((url, _)) = source {
                 let host = git_host(url);
-                self.secret(&c.path, "/source/credentials/path", "git host", &host, "/source");
+                self.secret(
+                    &c.path,
+                    "/source/credentials/path",
+                    "git host",
+                    &host,
+                    "/source",
+                );
             }
         }
         self.out
@@ -328,7 +380,14 @@ impl Check<'_> {
     }
 
     /// `v` (a `what`) must match `allowed` (`allow.<attr>`), when the policy sets it.
-    fn pinned(&mut self, rule: &Rule, what: &str, v: &Value<'_>, allowed: Option<&Patterns>, attr: &str) {
+    fn pinned(
+        &mut self,
+        rule: &Rule,
+        what: &str,
+        v: &Value<'_>,
+        allowed: Option<&Patterns>,
+        attr: &str,
+    ) {
         let Some(allowed) = allowed else { return };
         if allowed.matches(v.text) {
             return;
@@ -338,7 +397,11 @@ impl Check<'_> {
         } else {
             self.at(v)
         };
-        let default = if v.written { "" } else { " (the default: build.hcl sets none)" };
+        let default = if v.written {
+            ""
+        } else {
+            " (the default: build.hcl sets none)"
+        };
         let f = rule
             .finding(
                 self.l.file,
@@ -359,7 +422,13 @@ impl Check<'_> {
     /// An image a task runs in.
     fn image(&mut self, what: &str, v: &Value<'_>) {
         let allow = &self.policy.allow;
-        self.pinned(&policy_image::RULE, what, v, allow.images.as_ref(), "images");
+        self.pinned(
+            &policy_image::RULE,
+            what,
+            v,
+            allow.images.as_ref(),
+            "images",
+        );
     }
 
     /// Per-repository pipeline names: with `repository` blocks, the source must match one
@@ -447,7 +516,9 @@ impl Check<'_> {
                     at,
                     format!("the secret `{path}` may not be sent to {kind} `{host}`"),
                 )
-                .label(format!("not in `{attr}` of `credentials \"{path}\"` in `{shown}`"))
+                .label(format!(
+                    "not in `{attr}` of `credentials \"{path}\"` in `{shown}`"
+                ))
                 .also(header_at, format!("sent to this {kind}"))
                 .help(format!("the policy sends it only to {}", allowed.shown())),
         );

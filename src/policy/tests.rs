@@ -40,7 +40,7 @@ fn each_policy_rule_finds_its_own_example() {
         let p = policy(&block(&r, 0));
         let found = check(&p, &block(&r, 1));
         assert!(found.iter().any(|f| f.rule == r.id), "{}: {found:?}", r.id);
-        assert!(found.iter().all(|f| f.is_error()), "{}", r.id);
+        assert!(found.iter().all(Finding::is_error), "{}", r.id);
     }
     let p = policy(&block(&rules::policy_templates::RULE, 0));
     assert!(!p.allows_templates());
@@ -57,19 +57,26 @@ fn each_policy_rule_finds_its_own_example() {
 #[test]
 fn an_empty_policy_allows_what_the_file_says_but_no_secret() {
     let p = policy("");
-    let ok = "pipeline \"app\" {\n  image {\n    repository = \"r.example/a\"\n  }\n  build {}\n}\n";
+    let ok =
+        "pipeline \"app\" {\n  image {\n    repository = \"r.example/a\"\n  }\n  build {}\n}\n";
     assert_eq!(check(&p, ok), []);
     let r = rules::policy_credentials::RULE;
     let found = check(&p, &block(&r, 1));
     let ids: Vec<&str> = found.iter().map(|f| f.rule).collect();
     assert_eq!(ids, [r.id]);
-    assert!(found[0].message.contains("has no `credentials"), "{found:?}");
+    assert!(
+        found[0].message.contains("has no `credentials"),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn globs_keep_star_within_a_segment() {
-    let p = Patterns::new(&["quay.io/buildah/*".to_owned(), "registry.example.com/**".to_owned()])
-        .expect("patterns");
+    let p = Patterns::new(&[
+        "quay.io/buildah/*".to_owned(),
+        "registry.example.com/**".to_owned(),
+    ])
+    .expect("patterns");
     assert!(p.matches("quay.io/buildah/stable:v1.38.1"));
     assert!(!p.matches("quay.io/buildah/x/y"));
     assert!(p.matches("registry.example.com/a/b/c:1"));
