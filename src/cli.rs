@@ -2,8 +2,9 @@
 //! [`crate::commands`].
 //!
 //! Exit codes: 0 success; 1 errors found (or warnings with `--deny warnings`, or stale files
-//! with `render --check`, or a phase `plan` would not place); 2 bad command line; 3 (`plan`) a
-//! node snapshot that cannot be read or is not one.
+//! with `render --check`, or a phase `plan` would not place); 2 bad command line, or an
+//! operator policy (`--policy`) that cannot be read or is not valid; 3 (`plan`) a node snapshot
+//! that cannot be read or is not one.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -73,9 +74,15 @@ pub enum Command {
     /// List every rule: id, severity and what it checks (docs/rules.md has the details).
     #[command(after_help = "Example:\n  nomad-build rules | grep warning")]
     Rules,
-    /// Print the JSON Schema of build.hcl.
-    #[command(after_help = "Example:\n  nomad-build schema > build.schema.json")]
-    Schema,
+    /// Print the JSON Schema of build.hcl (or of the operator policy file).
+    #[command(
+        after_help = "Examples:\n  nomad-build schema > build.schema.json\n  nomad-build schema policy > policy.schema.json"
+    )]
+    Schema {
+        /// Which file's schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Build)]
+        kind: SchemaKind,
+    },
     /// Write a commented starter build.hcl (never overwrites).
     #[command(after_help = "Example:\n  nomad-build init && $EDITOR build.hcl")]
     Init {
@@ -98,6 +105,26 @@ pub enum Command {
     },
 }
 
+/// `schema`'s argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// build.hcl.
+    Build,
+    /// The operator policy file (docs/policy.md).
+    Policy,
+}
+
+/// The operator policy, shared by every command that compiles.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// Operator policy: an HCL file, owned by the platform team and kept outside the
+    /// repository, that pins what build.hcl may choose (namespaces, node pools, Vault roles,
+    /// pipeline names, images, host volumes, privileges, where each secret may be sent;
+    /// docs/policy.md). A policy that cannot be read or is not valid exits 2.
+    #[arg(long, value_name = "FILE", env = crate::policy::ENV)]
+    pub policy: Option<PathBuf>,
+}
+
 /// Variable inputs shared by `validate` and `render`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VarArgs {
@@ -118,11 +145,16 @@ pub struct CompileArgs {
     pub run_id: Option<String>,
     #[command(flatten)]
     pub vars: VarArgs,
-    /// Directory whose `*.j2` files replace the embedded templates of the same name.
+    /// Directory whose `*.j2` files replace the embedded templates of the same name. Templates
+    /// are code: they write the jobs (any driver, privileges, host mounts, Vault access), so
+    /// use only a directory you trust as you trust this binary, never one a branch can change.
+    /// Under --policy only when it sets `allow { templates = true }`.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// The Nomad release the jobs are compiled for, shared by every command that compiles.
@@ -153,6 +185,8 @@ pub struct ValidateArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// `--deny`.
@@ -206,6 +240,14 @@ pub struct McpArgs {
     /// The directory the tools may read below (default: the working directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Accept the tools' `templates` argument (a directory below --root whose `*.j2` files
+    /// replace the embedded templates). Templates are code that writes the jobs, and the root
+    /// is usually a repository anyone with push access changes: without this flag the
+    /// argument is refused; under --policy it also needs `allow { templates = true }`.
+    #[arg(long)]
+    pub allow_templates: bool,
 }
 
 /// `local`.

@@ -44,6 +44,8 @@ pub struct CompileOptions {
     /// A directory git may not look for a repository above (the MCP server's root); `None`:
     /// wherever git finds one.
     pub git_root: Option<PathBuf>,
+    /// The operator policy (`--policy`): what build.hcl may choose.
+    pub policy: Option<std::sync::Arc<crate::policy::Policy>>,
 }
 
 /// The result of compiling one file: every rendered phase when there is no error.
@@ -135,15 +137,12 @@ pub fn compile(
     );
     let flag = flag.and_then(Result::ok);
     let target = resolve_target(&loaded, flag, opts.target, &mut findings);
-    rules::suppress::apply(sources, file, &mut findings);
-    if findings.iter().any(Finding::is_error) {
-        return (None, findings);
-    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    // Spawning git is the slowest part of a compile: only ask it what the file leaves open.
+    // Spawning git is the slowest part of a compile: only ask it what the file leaves open,
+    // and only once the file is known to be good (or a policy needs the origin).
     let needs_source = loaded
         .pipeline()
         .1
@@ -152,11 +151,23 @@ pub fn compile(
         .and_then(|s| s.url.as_ref())
         .is_none();
     let needs_run_id = opts.run_id.is_none() && opts.fallback_run_id.is_none();
-    let git = if needs_source || needs_run_id {
-        GitInfo::discover(dir, opts.git_root.as_deref())
-    } else {
-        GitInfo::default()
+    let discover = || {
+        if needs_source || needs_run_id {
+            GitInfo::discover(dir, opts.git_root.as_deref())
+        } else {
+            GitInfo::default()
+        }
     };
+    let mut git = None;
+    if let Some(policy) = &opts.policy {
+        let g = git.get_or_insert_with(discover);
+        findings.extend(policy.check(&loaded, g.origin.as_deref()));
+    }
+    rules::suppress::apply(sources, file, &mut findings, opts.policy.is_some());
+    if findings.iter().any(Finding::is_error) {
+        return (None, findings);
+    }
+    let git = git.unwrap_or_else(discover);
     if needs_source {
         // After the suppressions: a comment in the file cannot silence these.
         findings.extend(git.origin_findings(sources));

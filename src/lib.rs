@@ -32,6 +32,7 @@ pub mod nomad;
 pub mod phase;
 pub mod placement;
 pub mod plan;
+pub mod policy;
 pub mod redact;
 pub mod reference;
 pub mod render;

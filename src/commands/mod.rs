@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
@@ -12,7 +13,8 @@ use crate::compile::{self, CompileOptions, Compiled};
 use crate::diag::{self, Color, CommandLine, Finding, Sources};
 use crate::load::{self, VarInputs};
 use crate::phase::Phase;
-use crate::render::Renderer;
+use crate::policy::{Policy, PolicyError};
+use crate::render::{Renderer, Templates};
 
 mod completions;
 mod init;
@@ -51,9 +53,9 @@ pub fn main() -> ExitCode {
         Command::Status(a) => status::run(&a, color),
         Command::Plan(a) => plan::run(&a, color),
         Command::Nodes(c) => nodes::run(&c),
-        Command::Mcp(a) => mcp::run(&a),
+        Command::Mcp(a) => mcp::run(&a, color),
         Command::Rules => rules::run(),
-        Command::Schema => schema::run(),
+        Command::Schema { kind } => schema::run(kind),
         Command::Init { path } => init::run(&path),
         Command::Completions { shell } => completions::run(shell),
     };
@@ -118,6 +120,57 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// The operator policy of `--policy` (or `NOMAD_BUILD_POLICY`), loaded and checked. `Err` is
+/// the exit code (2) after the policy's diagnostics: a command given a policy it cannot use
+/// does nothing.
+fn load_policy(path: Option<&Path>, color: Color) -> Result<Option<Arc<Policy>>, u8> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    match Policy::load(path) {
+        Ok(p) => Ok(Some(Arc::new(p))),
+        Err(PolicyError::Unreadable(msg)) => {
+            eprintln!("error: {msg}\nfailed: the operator policy cannot be used; nothing was done");
+            Err(2)
+        }
+        Err(PolicyError::Invalid(sources, mut findings)) => {
+            let (errors, _) = report(&mut findings, &sources, color);
+            eprintln!(
+                "failed: {} in the operator policy `{}`; nothing was done",
+                plural(errors.max(1), "error"),
+                path.display()
+            );
+            Err(2)
+        }
+    }
+}
+
+/// The templates of a command: the embedded ones with `--templates DIR` applied, unless the
+/// policy does not allow template overrides (a `policy-templates` finding at the flag).
+fn templates(
+    dir: Option<&Path>,
+    policy: Option<&Policy>,
+    sources: &mut Sources,
+) -> Result<Templates, Box<Finding>> {
+    if let (Some(dir), Some(policy)) = (dir, policy) {
+        if !policy.allows_templates() {
+            let (cmd, span) = sources.flag_span("--templates", &dir.display().to_string());
+            return Err(Box::new(policy.templates_refused(cmd, span)));
+        }
+    }
+    compile::templates(dir, sources)
+}
+
+/// Prints the notice of [`crate::policy::unpinned_notice`] when `compiled` reads secrets and
+/// no policy pins where they go.
+fn notice_unpinned(compiled: &Compiled, policy: Option<&Policy>) {
+    if policy.is_none() && crate::policy::uses_credentials(compiled) {
+        if let Some(n) = crate::policy::unpinned_notice() {
+            eprintln!("{n}");
+        }
+    }
+}
+
 /// Reads and compiles the file of a command that needs jobs, printing its diagnostics, then
 /// `failed: N errors; nothing was <done>` when it fails. `Err` is the exit code (1).
 fn compile_command(
@@ -128,12 +181,14 @@ fn compile_command(
     color: Color,
     done: &str,
 ) -> Result<Compiled, u8> {
+    let policy = load_policy(args.policy.policy.as_deref(), color)?;
     let mut sources = Sources::default().with_command_line(Some(command_line()));
     let opts = CompileOptions {
         vars: var_inputs(&args.vars),
         run_id: args.run_id.clone(),
         command,
         nomad_version: args.target.nomad_version.clone(),
+        policy: policy.clone(),
         ..Default::default()
     };
     let id = match load::read_input(file, stdin_name) {
@@ -149,7 +204,7 @@ fn compile_command(
             return Err(1);
         }
     };
-    let templates = match compile::templates(args.templates.as_deref(), &mut sources) {
+    let templates = match templates(args.templates.as_deref(), policy.as_deref(), &mut sources) {
         Ok(t) => t,
         Err(f) => {
             report(&mut vec![*f], &sources, color);

@@ -30,9 +30,14 @@ enum Source {
 /// Exit 0 when every phase would be placed, 1 when one would not or build.hcl has errors, 2 on
 /// usage errors, 3 when the snapshot is unusable, 125 when the cluster fails or refuses.
 pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
+    let policy = match super::load_policy(a.compile.policy.policy.as_deref(), color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let mut sources = Sources::default().with_command_line(Some(command_line()));
     let mut findings: Vec<Finding> = Vec::new();
     let opts = CompileOptions {
+        policy: policy.clone(),
         vars: var_inputs(&a.compile.vars),
         run_id: a.compile.run_id.clone(),
         command: "nomad-build plan",
@@ -52,7 +57,11 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
         }
         Ok((name, text)) => {
             let id = sources.add(name, text);
-            match compile::templates(a.compile.templates.as_deref(), &mut sources) {
+            match super::templates(
+                a.compile.templates.as_deref(),
+                policy.as_deref(),
+                &mut sources,
+            ) {
                 Err(f) => {
                     findings.push(*f);
                     None

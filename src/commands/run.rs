@@ -35,6 +35,7 @@ pub(super) fn prepare(
     run_id: Option<String>,
     templates: Option<&Path>,
     nomad_version: Option<String>,
+    policy: Option<std::sync::Arc<crate::policy::Policy>>,
     color: Color,
 ) -> Result<Prepared, u8> {
     let mut sources = Sources::default();
@@ -53,18 +54,19 @@ pub(super) fn prepare(
         env: Vec::new(),
     }
     .with_process_env();
-    let opts = CompileOptions {
-        vars: inputs.clone(),
-        run_id,
-        nomad_version,
-        ..CompileOptions::default()
-    };
-    let templates = match compile::templates(templates, &mut sources) {
+    let templates = match super::templates(templates, policy.as_deref(), &mut sources) {
         Ok(t) => t,
         Err(f) => {
             print_findings(&mut vec![*f], &sources, color);
             return Err(1);
         }
+    };
+    let opts = CompileOptions {
+        vars: inputs.clone(),
+        run_id,
+        nomad_version,
+        policy,
+        ..CompileOptions::default()
     };
     let renderer = Renderer::new(&templates);
     let (compiled, mut findings) = compile::compile(&mut sources, id, file, &opts, &renderer);
@@ -222,17 +224,23 @@ pub(super) fn settings(
 
 /// Entry point of `run`.
 pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
+    let policy = match super::load_policy(a.compile.policy.policy.as_deref(), color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let prep = match prepare(
         &a.file,
         &a.compile.vars,
         a.compile.run_id.clone(),
         a.compile.templates.as_deref(),
         a.compile.target.nomad_version.clone(),
+        policy.clone(),
         color,
     ) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    super::notice_unpinned(&prep.compiled, policy.as_deref());
     let selected = match prep.compiled.select(&a.phase) {
         Ok(s) => s,
         Err(missing) => return super::undeclared_phase(&prep.compiled, missing),

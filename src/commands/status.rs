@@ -20,7 +20,7 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
     let with_file = a.run_id.is_some() || a.file.exists();
     let prep = if with_file {
         let run_id = a.run_id.clone().or_else(|| Some("status".to_owned()));
-        match prepare(&a.file, &a.vars, run_id, None, None, color) {
+        match prepare(&a.file, &a.vars, run_id, None, None, None, color) {
             Ok(p) => Some(p),
             Err(code) if a.run_id.is_some() => return code,
             Err(_) => None,

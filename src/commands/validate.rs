@@ -16,7 +16,12 @@ pub(super) fn run(a: &ValidateArgs, color: Color) -> u8 {
             "pass files or directories that contain build.hcl",
         );
     }
+    let policy = match super::load_policy(a.policy.policy.as_deref(), color) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let opts = CompileOptions {
+        policy,
         vars: var_inputs(&a.vars),
         fallback_run_id: Some("validate".to_owned()),
         command_line: Some(command_line()),

@@ -58,6 +58,10 @@ pub(crate) struct Shared {
     pub(crate) redactor: Arc<Redactor>,
     pub(crate) cluster: Option<Arc<dyn Cluster>>,
     pub(crate) runs: Runs,
+    /// The operator policy every tool compiles under (`mcp --policy`).
+    pub(crate) policy: Option<Arc<crate::policy::Policy>>,
+    /// Whether the tools' `templates` argument is accepted (`mcp --allow-templates`).
+    pub(crate) allow_templates: bool,
 }
 
 /// The MCP server.
@@ -82,9 +86,26 @@ impl Server {
                 runs: Runs::new(Arc::clone(&redactor)),
                 redactor,
                 cluster,
+                policy: None,
+                allow_templates: false,
             }),
             tool_router,
         }
+    }
+
+    /// This server with an operator policy and, with `allow_templates`, the tools'
+    /// `templates` argument accepted (template overrides are code).
+    #[must_use]
+    pub fn with_trust(
+        mut self,
+        policy: Option<Arc<crate::policy::Policy>>,
+        allow_templates: bool,
+    ) -> Server {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.policy = policy;
+            shared.allow_templates = allow_templates;
+        }
+        self
     }
 
     /// The names of the tools this server lists.
@@ -139,11 +160,23 @@ impl Server {
 /// Runs the server for `nomad-build mcp` on a runtime of its own; `Err` is the message for
 /// standard error.
 pub fn run_stdio(root: Root, cluster: Option<Arc<dyn Cluster>>) -> Result<(), String> {
+    run_stdio_with(root, cluster, None, false)
+}
+
+/// [`run_stdio`] under an operator policy, with the `templates` argument accepted when
+/// `allow_templates` ([`Server::with_trust`]).
+pub fn run_stdio_with(
+    root: Root,
+    cluster: Option<Arc<dyn Cluster>>,
+    policy: Option<Arc<crate::policy::Policy>>,
+    allow_templates: bool,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the MCP server: {e}"))?;
-    let server = Server::new(root, Redactor::from_env(), cluster);
+    let server =
+        Server::new(root, Redactor::from_env(), cluster).with_trust(policy, allow_templates);
     runtime.block_on(server.serve_stdio())
 }
 

@@ -127,7 +127,9 @@ macro_rules! compile_input {
             #[serde(default)]
             pub var_files: Vec<String>,
             /// A directory below the root whose `*.j2` files replace the embedded templates
-            /// of the same name.
+            /// of the same name. Templates are code (they write the jobs): refused unless the
+            /// server was started with `--allow-templates` (and, under a policy, the policy
+            /// sets `allow { templates = true }`).
             #[serde(default)]
             pub templates: Option<String>,
             $($(#[$fm])* pub $f: $t,)*
@@ -444,6 +446,7 @@ impl Shared {
             run_id: run_id.map(str::to_owned),
             command: "nomad-build mcp",
             git_root: Some(self.root.dir().to_path_buf()),
+            policy: self.policy.clone(),
             ..Default::default()
         })
     }
@@ -455,6 +458,23 @@ impl Shared {
         opts: &CompileOptions,
         templates: Option<&str>,
     ) -> Result<(Sources, Option<Compiled>, Vec<Finding>), String> {
+        if templates.is_some() {
+            if !self.allow_templates {
+                return Err(
+                    "the `templates` argument is refused: template overrides are code \
+                            that writes the jobs, and this server was not started with \
+                            `--allow-templates`"
+                        .to_owned(),
+                );
+            }
+            if let Some(p) = self.policy.as_deref().filter(|p| !p.allows_templates()) {
+                return Err(format!(
+                    "the `templates` argument is refused: the operator policy `{}` does not \
+                     allow template overrides (`allow {{ templates = true }}`)",
+                    p.shown()
+                ));
+            }
+        }
         let templates = templates.map(|t| self.root.existing(t)).transpose()?;
         let mut sources = Sources::default();
         let id = sources.add(input.file.shown.clone(), input.text.clone());
@@ -758,6 +778,11 @@ impl Server {
         let started = blocking(move || {
             let cluster = s2.cluster.clone().ok_or("no cluster is configured")?;
             let (file, compiled, phases, _) = s2.compile_jobs(&input.spec(), "run")?;
+            if s2.policy.is_none() && crate::policy::uses_credentials(&compiled) {
+                if let Some(n) = crate::policy::unpinned_notice() {
+                    eprintln!("{n}");
+                }
+            }
             let request = RunRequest {
                 run_id: run_id_of(&compiled),
                 file: file.file.path.clone(),

@@ -35,6 +35,7 @@ declare_rule! {
     EnvValueInterpolated {
         id: "env-value-interpolated",
         severity: Warning,
+        security: true,
         summary: "a test `env` value contains a `${...}` that Nomad replaces at run time",
     }
 }

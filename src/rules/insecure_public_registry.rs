@@ -35,6 +35,7 @@ declare_rule! {
     InsecurePublicRegistry {
         id: "insecure-public-registry",
         severity: Warning,
+        security: true,
         summary: "a registry reached over a public name or address has `insecure = true`",
     }
 }

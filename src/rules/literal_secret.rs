@@ -32,6 +32,7 @@ declare_rule! {
         id: "literal-secret",
         severity: Error,
         suppressible: true,
+        security: true,
         summary: "a build argument or env value that looks like a secret is written in plain text",
     }
 }

@@ -35,6 +35,10 @@ pub struct Rule {
     /// of heuristics that can be false positives (`suppressible: true` in [`declare_rule!`]);
     /// never an error that means the jobs would be wrong or unparseable.
     pub suppressible: bool,
+    /// Whether it guards a secret or a privilege (`security: true` in [`declare_rule!`]):
+    /// under an operator policy a suppression comment in build.hcl does not silence it, so
+    /// that the author of the file cannot switch it off (`--deny warnings` stays meaningful).
+    pub security: bool,
     /// One line: what it checks.
     pub summary: &'static str,
     /// Markdown: what it checks, why it matters, an example. The lines of the rule's doc
@@ -78,6 +82,7 @@ macro_rules! declare_rule {
             id: $id:literal,
             severity: $severity:ident,
             $(suppressible: $suppressible:literal,)?
+            $(security: $security:literal,)?
             summary: $summary:literal $(,)?
         }
     ) => {
@@ -93,6 +98,7 @@ macro_rules! declare_rule {
                 let heuristic = false $(|| $suppressible)?;
                 heuristic || !matches!($crate::diag::Severity::$severity, $crate::diag::Severity::Error)
             },
+            security: false $(|| $security)?,
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
         };
@@ -139,6 +145,7 @@ registry! {
     invalid_env_name => check,
     invalid_expression,
     invalid_git_ref => check,
+    invalid_glob,
     invalid_host_volume => check,
     invalid_image_reference => check,
     invalid_label_key => check,
@@ -175,6 +182,15 @@ registry! {
     placement_exhausted,
     placement_filtered,
     placement_no_nodes,
+    policy_credentials,
+    policy_host_volume,
+    policy_image,
+    policy_namespace,
+    policy_node_pool,
+    policy_pipeline,
+    policy_privileged,
+    policy_templates,
+    policy_vault_role,
     privileged_needs_client_opt_in => check,
     publish_without_tags => check,
     push_credentials_in_test => check,
@@ -290,7 +306,11 @@ pub fn markdown() -> String {
             r.id,
             severity_name(r.severity),
             r.summary,
-            if r.suppressible { "yes" } else { "no" }
+            match (r.suppressible, r.security) {
+                (false, _) => "no",
+                (true, false) => "yes",
+                (true, true) => "yes, except under an operator policy (a security rule)",
+            }
         ));
         // The rule's own `##` sections sit one level below its heading here.
         let mut fenced = false;
@@ -430,6 +450,7 @@ mod tests {
             id: "x",
             severity: Severity::Note,
             suppressible: true,
+            security: false,
             summary: "x",
             doc: " a\n   indented\n\n",
         };

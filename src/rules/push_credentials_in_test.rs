@@ -46,6 +46,7 @@ declare_rule! {
     PushCredentialsInTest {
         id: "push-credentials-in-test",
         severity: Warning,
+        security: true,
         summary: "a test task pulls with credentials the pipeline also pushes with",
     }
 }

@@ -6,6 +6,11 @@
 //!
 //! The reason is required. Only warnings and notes can be silenced: an error means the jobs
 //! cannot be generated correctly. A suppression that silences nothing is itself a warning.
+//!
+//! Under an operator policy ([`crate::policy`]) a suppression of a security rule
+//! ([`super::Rule::security`]) silences nothing: build.hcl is written by whoever can push a
+//! branch, so it must not be able to switch off the checks that guard secrets. The finding is
+//! reported with the ignored comment pointed at.
 
 use std::ops::Range;
 
@@ -27,14 +32,18 @@ struct Suppression {
 const MARK: &str = "nomad-build:ignore";
 
 /// Applies the suppression comments of `file` to `findings`: drops silenced findings and adds
-/// findings for malformed or unused suppressions.
-pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
+/// findings for malformed or unused suppressions. With `policy` (an operator policy is in
+/// force), suppressions of security rules are ignored: their findings stay, pointing at the
+/// comment.
+pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>, policy: bool) {
     let text = &sources.get(file).text;
     let (mut sups, mut problems) = parse(text, file);
-    findings.retain(|f| {
-        let suppressible = super::get(f.rule).is_some_and(|r| r.suppressible);
-        if f.file != file || !suppressible {
-            return true;
+    let mut kept = Vec::with_capacity(findings.len());
+    for f in std::mem::take(findings) {
+        let rule = super::get(f.rule);
+        if f.file != file || !rule.is_some_and(|r| r.suppressible) {
+            kept.push(f);
+            continue;
         }
         let (line, _) = sources.line_col(file, f.primary.span.start);
         let hit = sups.iter_mut().find(|s| {
@@ -42,13 +51,18 @@ pub fn apply(sources: &Sources, file: FileId, findings: &mut Vec<Finding>) {
                 && (s.file_wide || s.line == line || (s.own_line && s.line + 1 == line))
         });
         match hit {
-            Some(s) => {
+            Some(s) if policy && rule.is_some_and(|r| r.security) => {
                 s.used = true;
-                false
+                kept.push(f.also(
+                    s.span.clone(),
+                    "ignored: under the operator policy a comment cannot silence this security rule",
+                ));
             }
-            None => true,
+            Some(s) => s.used = true,
+            None => kept.push(f),
         }
-    });
+    }
+    *findings = kept;
     for s in sups.iter().filter(|s| !s.used) {
         let scope = if s.file_wide { "this file" } else { "its line" };
         problems.push(

@@ -42,6 +42,7 @@ pub(crate) fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("NOMAD_BUILD_VAR_ref")
+        .env_remove("NOMAD_BUILD_POLICY")
         .output()
         .expect("the binary runs");
     (
