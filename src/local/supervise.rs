@@ -234,8 +234,8 @@ mod tests {
 
     #[test]
     fn output_is_read_as_bytes_with_long_lines_cut() {
-        // Invalid UTF-8, then more lines on both streams; a 3 MB line; an unterminated rest
-        // (reported when stdout closes, so after the line on stderr).
+        // Invalid UTF-8, then more lines on both streams; a 3 MB line; an unterminated rest.
+        // The two streams are read by two threads: only the order within a stream is kept.
         let script = "printf 'bad \\377\\376 byte\\nafter\\n'; \
                       head -c 3000000 /dev/zero | tr '\\0' x; printf '\\nlast'; \
                       sleep 0.2; printf 'err\\n' >&2";
@@ -248,10 +248,10 @@ mod tests {
         if rest.len() > 2 {
             rest[2] = "LONG".to_owned();
         }
-        assert_eq!(
-            rest,
-            ["bad \u{fffd}\u{fffd} byte", "after", "LONG", "err", "last"]
-        );
+        let on_stderr = rest.iter().filter(|l| *l == "err").count();
+        assert_eq!(on_stderr, 1, "{rest:?}");
+        rest.retain(|l| l != "err");
+        assert_eq!(rest, ["bad \u{fffd}\u{fffd} byte", "after", "LONG", "last"]);
         assert!(long.ends_with(&marker), "{}", &long[MAX_LINE - 10..]);
         assert_eq!(long.len(), MAX_LINE + marker.len());
         assert!(long[..MAX_LINE].bytes().all(|b| b == b'x'));
