@@ -66,6 +66,7 @@ fn python_sdk_client_drives_the_server() {
         "outside (parent, validate): refused",
         "outside (symlink, render): refused",
         "secret: an error naming it is redacted",
+        "secret: a value equal to VAULT_TOKEN is redacted",
         "raw: garbage is dropped, the server answers",
         "raw: a malformed message gets Invalid Request",
         "raw: still serving after malformed input",
@@ -89,7 +90,44 @@ fn python_sdk_client_drives_the_server() {
             job["phase"],
             errors.join("\n")
         );
-        let token = report["token"].as_str().expect("token");
-        assert!(!json.contains(token));
+    }
+
+    // No answer of any session (tool results, raw replies, the servers' stderr) carries a
+    // secret of the servers' environment, in any form the product could write.
+    let secrets: Vec<&str> = report["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(secrets.len(), 2, "NOMAD_TOKEN and VAULT_TOKEN");
+    let responses: Vec<&str> = report["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        responses.len() >= 30,
+        "{} answers recorded",
+        responses.len()
+    );
+    assert!(
+        responses.iter().any(|r| r.contains("[redacted]")),
+        "a probe put a secret into an answer, redacted"
+    );
+    for secret in secrets {
+        let forms = [
+            secret.to_owned(),
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret),
+        ];
+        for (i, r) in responses.iter().enumerate() {
+            for form in &forms {
+                assert!(
+                    !r.contains(form.as_str()),
+                    "answer {i} carries a secret of the environment:\n{r}"
+                );
+            }
+        }
     }
 }

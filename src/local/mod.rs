@@ -319,23 +319,33 @@ pub fn run(
 }
 
 /// The commit time (seconds since the epoch) of HEAD in `dir`, as the cluster's checkout
-/// writes it for the build's `--timestamp`. A failure is an error, not "no time": without it
-/// the image would silently get wall-clock timestamps and not be reproducible.
-fn commit_time(dir: &Path) -> Result<u64, String> {
+/// writes it for the build's `--timestamp`; `None` when `dir` is not a git working tree with a
+/// commit. In a repository, a failed query is an error, not "no time": the image would
+/// silently get wall-clock timestamps and not be reproducible.
+fn commit_time(dir: &Path) -> Result<Option<u64>, String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))
+    };
+    if !git(&["rev-parse", "--verify", "-q", "HEAD"])?
+        .status
+        .success()
+    {
+        return Ok(None);
+    }
     let what = "`git log -1 --format=%ct`";
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["log", "-1", "--format=%ct"])
-        .output()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let out = git(&["log", "-1", "--format=%ct"])?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let why = stderr.lines().next().unwrap_or("no message").trim();
         return Err(format!("{what} failed ({}): {why}", out.status));
     }
-    stdout.trim().parse().map_err(|_| {
+    stdout.trim().parse().map(Some).map_err(|_| {
         format!(
             "{what} printed {:?}, not a number of seconds",
             stdout.trim()
@@ -496,17 +506,27 @@ impl TaskCtx<'_> {
                 return self.fail(out, phase, &format!("cannot link the working tree: {e}"));
             }
             // What the checkout writes for the build's `--timestamp`: HEAD's commit time.
-            let epoch = match commit_time(&self.opts.source_dir) {
-                Ok(epoch) => epoch,
+            match commit_time(&self.opts.source_dir) {
+                Ok(Some(epoch)) => {
+                    let file = alloc_dir.join("source-date-epoch");
+                    if let Err(e) = std::fs::write(&file, format!("{epoch}\n")) {
+                        let msg = format!("cannot write {}: {e}", file.display());
+                        return self.fail(out, phase, &msg);
+                    }
+                }
+                Ok(None) => {
+                    let _ = writeln!(
+                        out,
+                        "{phase}/{} | note: not a git working tree with a commit: the image \
+                         gets wall-clock timestamps and is not reproducible",
+                        task_name(t)
+                    );
+                }
                 Err(e) => {
                     let msg =
                         format!("cannot read HEAD's commit time for a reproducible build: {e}");
                     return self.fail(out, phase, &msg);
                 }
-            };
-            let file = alloc_dir.join("source-date-epoch");
-            if let Err(e) = std::fs::write(&file, format!("{epoch}\n")) {
-                return self.fail(out, phase, &format!("cannot write {}: {e}", file.display()));
             }
             return Status::Skipped(SKIP_CHECKOUT);
         }

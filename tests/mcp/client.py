@@ -50,6 +50,23 @@ pipeline "broken" {
 SYNTAX = 'pipeline "x" {\n  build {\n}\n'
 
 passed: list[str] = []
+# Every answer the servers gave (JSON of each result, each raw reply line, their stderr): the
+# Rust side looks for the secrets of the servers' environment in all of it.
+responses: list[str] = []
+
+
+def recording(session: ClientSession) -> ClientSession:
+    """Records the result of every request the session sends."""
+    send = session.send_request
+
+    async def send_request(*args, **kwargs):
+        result = await send(*args, **kwargs)
+        dump = getattr(result, "model_dump_json", None)
+        responses.append(dump() if dump else str(result))
+        return result
+
+    session.send_request = send_request  # type: ignore[method-assign]
+    return session
 
 
 def check(name: str, ok: bool, detail: object = "") -> None:
@@ -77,8 +94,10 @@ def make_root(repo: Path, base: Path) -> Path:
 async def sdk_session(binary: str, root: Path, env: dict[str, str], token: str) -> list[dict]:
     params = StdioServerParameters(command=binary, args=["mcp", "--root", str(root)], env=env)
     jobs: list[dict] = []
-    async with stdio_client(params) as (read, write):
+    errlog = tempfile.TemporaryFile(mode="w+")
+    async with stdio_client(params, errlog=errlog) as (read, write):
         async with ClientSession(read, write) as session:
+            recording(session)
             init = await session.initialize()
             check("initialize: server name", init.server_info.name == "nomad-build", init)
             check("initialize: protocol negotiated", bool(init.protocol_version), init)
@@ -196,17 +215,25 @@ async def sdk_session(binary: str, root: Path, env: dict[str, str], token: str) 
             r = await session.call_tool("validate", {"path": f"{token}/build.hcl"})
             t = text_of(r)
             check("secret: an error naming it is redacted", r.is_error and token not in t and "[redacted]" in t, t)
+            vault_token = env["VAULT_TOKEN"]
+            r = await session.call_tool("render", {"path": "app", "run_id": "mcp1", "vars": {"ref": vault_token}})
+            t = text_of(r) + json.dumps(r.structured_content)
+            check("secret: a value equal to VAULT_TOKEN is redacted", vault_token not in t, t)
 
             await session.send_ping()
             passed.append("ping after errors")
+    errlog.seek(0)
+    responses.append(errlog.read())
     return jobs
 
 
 async def modern_session(binary: str, root: Path, env: dict[str, str]) -> None:
     """The stateless revision (2026-07-28): `server/discover` instead of the handshake."""
     params = StdioServerParameters(command=binary, args=["mcp", "--root", str(root)], env=env)
-    async with stdio_client(params) as (read, write):
+    errlog = tempfile.TemporaryFile(mode="w+")
+    async with stdio_client(params, errlog=errlog) as (read, write):
         async with ClientSession(read, write) as session:
+            recording(session)
             found = await session.discover()
             check("discover: the latest revision", session.protocol_version == "2026-07-28", session.protocol_version)
             check("discover: the handshake revisions too", "2025-11-25" in found.supported_versions, found)
@@ -214,6 +241,8 @@ async def modern_session(binary: str, root: Path, env: dict[str, str]) -> None:
             check("discover: the same tools", sorted(t.name for t in listed.tools) == ["plan", "render", "rules", "run", "run_cancel", "run_status", "status", "validate"])
             r = await session.call_tool("validate", {"path": "broken"})
             check("discover: validate", r.structured_content["diagnostics"][0]["rule"] == "unknown-attribute", r)
+    errlog.seek(0)
+    responses.append(errlog.read())
 
 
 def raw_session(binary: str, root: Path, env: dict[str, str]) -> None:
@@ -233,6 +262,7 @@ def raw_session(binary: str, root: Path, env: dict[str, str]) -> None:
 
     def reply() -> dict:
         line = proc.stdout.readline()
+        responses.append(line.decode(errors="replace"))
         if not line:
             raise AssertionError(f"the server went away: {proc.stderr.read().decode(errors='replace')}")
         return json.loads(line)
@@ -281,6 +311,7 @@ def raw_session(binary: str, root: Path, env: dict[str, str]) -> None:
     finally:
         proc.stdin.close()
         code = proc.wait(timeout=30)
+        responses.append(proc.stderr.read().decode(errors="replace"))
         proc.stdout.close()
         proc.stderr.close()
     check("raw: exits 0 when the client closes stdin", code == 0, code)
@@ -390,7 +421,7 @@ def main() -> None:
         asyncio.run(modern_session(binary, root, env))
         raw_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")} | env
         raw_session(binary, root, raw_env)
-    out.write_text(json.dumps({"passed": passed, "jobs": jobs, "token": token}))
+    out.write_text(json.dumps({"passed": passed, "jobs": jobs, "secrets": [token, env["VAULT_TOKEN"]], "responses": responses}))
 
 
 def first_failure(e: BaseException) -> BaseException:
