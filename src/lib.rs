@@ -31,6 +31,7 @@ pub mod nomad;
 pub mod phase;
 pub mod placement;
 pub mod plan;
+pub mod process_env;
 pub mod reference;
 pub mod render;
 pub mod rules;
