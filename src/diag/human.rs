@@ -94,7 +94,7 @@ pub fn render(finding: &Finding, sources: &Sources, color: Color) -> String {
     let safe = escaped.finding(finding);
     let (text, shown, cut) = match cut_long_lines(&escaped.text, &safe) {
         Some((text, cut)) => (text, cut, true),
-        None => (escaped.text.clone(), safe, false),
+        None => (escaped.text.clone().into_owned(), safe, false),
     };
     let out = render_view(&shown, &name, text, color);
     if !cut && !escaped.changed() {

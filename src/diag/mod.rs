@@ -247,15 +247,15 @@ pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// A source text made safe to show ([`escape_source`]) and how its byte offsets moved.
 #[derive(Debug, Clone)]
-pub struct Escaped {
+pub struct Escaped<'a> {
     /// The text: as [`escape_controls`], but line ends (`\n`, `\r\n`) and tabs are kept.
-    pub text: String,
+    pub text: std::borrow::Cow<'a, str>,
     /// For each escaped character: its offset in the original text and how many bytes longer
     /// the text is after it.
     moves: Vec<(usize, usize)>,
 }
 
-impl Escaped {
+impl Escaped<'_> {
     /// Whether anything was escaped.
     pub fn changed(&self) -> bool {
         !self.moves.is_empty()
@@ -283,7 +283,18 @@ impl Escaped {
 /// `text` (a source file, or lines of one) with its control and bidirectional formatting
 /// characters escaped as [`escape_controls`] does, except line ends and tabs, which snippets
 /// show as what they are.
-pub fn escape_source(text: &str) -> Escaped {
+pub fn escape_source(text: &str) -> Escaped<'_> {
+    // A byte scan first: most files hold none of these (C0 but tab and line ends, DEL, and the
+    // lead bytes of C1 and of the bidirectional formatting characters).
+    let suspect = text.bytes().any(|b| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)
+    });
+    if !suspect && !text.contains('\r') {
+        return Escaped {
+            text: std::borrow::Cow::Borrowed(text),
+            moves: Vec::new(),
+        };
+    }
     let mut out = String::new();
     let mut moves = Vec::new();
     let mut extra = 0;
@@ -306,12 +317,15 @@ pub fn escape_source(text: &str) -> Escaped {
     }
     if moves.is_empty() {
         return Escaped {
-            text: text.to_owned(),
+            text: std::borrow::Cow::Borrowed(text),
             moves,
         };
     }
     out.push_str(&text[copied..]);
-    Escaped { text: out, moves }
+    Escaped {
+        text: std::borrow::Cow::Owned(out),
+        moves,
+    }
 }
 
 /// Formats names as a backticked, comma-separated list.

@@ -214,7 +214,7 @@ fn json_diagnostic(f: &Finding, sources: &Sources) -> JsonDiagnostic {
             start_line: sources.line_col(f.file, code_start).0,
             highlight_start_offset: code.offset(offset(start_pos.byte)),
             highlight_end_offset: code.offset(offset(end_pos.byte)),
-            code: code.text,
+            code: code.text.into_owned(),
             values: [],
         },
         range: JsonRange {
