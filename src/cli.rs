@@ -131,7 +131,8 @@ pub struct VarArgs {
     /// Set a variable (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
-    /// Read variables from an HCL file of `name = value` lines (repeatable).
+    /// Read variables from an HCL file of `name = value` lines (repeatable). Symlinks are not
+    /// followed (README: Security model).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
 }
@@ -169,7 +170,8 @@ pub struct TargetArgs {
 /// `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Files or directories (searched for build.hcl); `-` reads standard input.
+    /// Files or directories (searched for build.hcl); `-` reads standard input. No component
+    /// of a path may be a symlink, and files must be regular files (README: Security model).
     #[arg(default_value = "build.hcl")]
     pub files: Vec<PathBuf>,
     /// Name to show for standard input.
@@ -221,12 +223,14 @@ pub struct RenderArgs {
     /// Output format (default: `both` with -o, `hcl` on stdout).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write `<pipeline>.<phase>.nomad.{hcl,json}` files into this directory.
+    /// Write `<pipeline>.<phase>.nomad.{hcl,json}` files into this directory (mode 0644). No
+    /// component of DIR may be a symlink.
     #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     #[command(flatten)]
     pub compile: CompileArgs,
-    /// With -o: write nothing; fail with a diff when the files on disk are not up to date.
+    /// With -o: write nothing; fail with a diff when the files on disk are not up to date. A
+    /// file that is a symlink or not a regular file is out of date and never shown.
     #[arg(long, requires = "out_dir")]
     pub check: bool,
     /// Name to show for standard input.

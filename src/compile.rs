@@ -455,11 +455,14 @@ pub fn validate_files(
 }
 
 /// Expands directories into the build.hcl files below them (sorted), skipping hidden
-/// directories, `target` and `node_modules`; other paths are kept as they are.
+/// directories, `target` and `node_modules`; other paths are kept as they are. No symlink is
+/// followed: a symlinked directory is kept as a path (reading it is then refused, see
+/// [`load::fs`]), and a `build.hcl` below a directory that is a symlink or not a regular file
+/// is listed, so that it is reported rather than skipped without a word.
 pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
-        if p.is_dir() {
+        if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) {
             let mut found = Vec::new();
             find_build_files(p, &mut found);
             found.sort();
@@ -479,16 +482,15 @@ fn find_build_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let name = e.file_name();
         let name = name.to_string_lossy();
         let path = e.path();
+        // `DirEntry::file_type` does not follow symlinks.
         match e.file_type() {
-            Ok(t)
-                if t.is_dir()
-                    && !name.starts_with('.')
-                    && name != "target"
-                    && name != "node_modules" =>
-            {
-                find_build_files(&path, out);
+            Ok(t) if t.is_dir() => {
+                let skipped = name.starts_with('.') || name == "target" || name == "node_modules";
+                if !skipped {
+                    find_build_files(&path, out);
+                }
             }
-            Ok(t) if t.is_file() && name == "build.hcl" => out.push(path),
+            Ok(_) if name == "build.hcl" => out.push(path),
             _ => {}
         }
     }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
+use crate::load::fs::{self, OutDir};
+
 use crate::render::Rendered;
 
 /// An output format of a rendered job.
@@ -87,46 +89,52 @@ pub struct Output {
 }
 
 /// Writes every output into `dir` (created if missing), each through a temporary file and a
-/// rename, so a reader never sees a partial file. Files not in `outputs` are not touched.
+/// rename, so a reader never sees a partial file. Files not in `outputs` are not touched. No
+/// symlink is followed: a symlink among the components of `dir` is refused (nothing is
+/// written), one at an output's name is replaced by the file. Files get mode `0644` (less the
+/// umask).
 pub fn write_all(dir: &Path, outputs: &[Output]) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    // Stage everything first: if any write fails, nothing is renamed into place.
-    let mut staged = Vec::new();
-    for o in outputs {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", o.name))
-            .tempfile_in(dir)?;
-        tmp.write_all(o.text.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        staged.push((tmp, dir.join(&o.name)));
-    }
-    let mut written = Vec::new();
-    for (tmp, path) in staged {
-        tmp.persist(&path).map_err(|e| e.error)?;
-        written.push(path);
-    }
-    Ok(written)
+    let out = OutDir::open(dir, true)?;
+    let files: Vec<(&str, &[u8])> = outputs
+        .iter()
+        .map(|o| (o.name.as_str(), o.text.as_bytes()))
+        .collect();
+    out.write_all(&files)
 }
 
 /// Compares outputs with the files in `dir`; returns a unified diff per stale or missing file.
+/// A file that is a symlink or not a regular file (or in a directory reached through a
+/// symlink) is stale, and its contents are never read: its entry says so instead of a diff.
 pub fn check(dir: &Path, outputs: &[Output]) -> Vec<String> {
+    let out = OutDir::open(dir, false);
     let mut diffs = Vec::new();
     for o in outputs {
         let path = dir.join(&o.name);
-        let (old, missing) = match std::fs::read(&path) {
-            Ok(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), false),
-            Err(_) => (String::new(), true),
+        let shown = path.display().to_string();
+        let read = match &out {
+            Ok(d) => d.read(&o.name).map_err(|e| fs::refused(&e).cloned()),
+            Err(e) => Err(fs::refused(e).cloned()),
         };
-        if !missing && old == o.text {
+        let old = match read {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(Some(refused)) => {
+                diffs.push(format!(
+                    "{shown}: {refused}; refusing to compare (counted as out of date)\n"
+                ));
+                continue;
+            }
+            // Missing, or unreadable: compared as missing.
+            Err(None) => None,
+        };
+        if old.as_deref() == Some(o.text.as_str()) {
             continue;
         }
-        let shown = path.display().to_string();
-        let old_name = if missing {
+        let old_name = if old.is_none() {
             "/dev/null".to_owned()
         } else {
             format!("a/{shown}")
         };
-        let diff = TextDiff::from_lines(&old, &o.text)
+        let diff = TextDiff::from_lines(old.as_deref().unwrap_or(""), &o.text)
             .unified_diff()
             .context_radius(3)
             .header(&old_name, &format!("b/{shown}"))

@@ -33,6 +33,7 @@ pub mod phase;
 pub mod placement;
 pub mod plan;
 pub mod policy;
+pub mod process_env;
 pub mod redact;
 pub mod reference;
 pub mod render;

@@ -82,23 +82,33 @@ const MARGIN: usize = 32;
 /// What stands for the cut part of a line.
 const ELLIPSIS: &str = "…";
 
-/// Renders one finding the way `validate` prints it. A line longer than [`MAX_LINE`]
-/// characters is shown cut around the places the finding points at (`…` marks the cuts); the
-/// `file:line:col` header still gives the place in the whole file.
+/// Renders one finding the way `validate` prints it. Control and bidirectional formatting
+/// characters are shown escaped (`\u{1b}`) in the snippet, the texts and the file name
+/// ([`super::escape_source`]), so that nothing in build.hcl can drive the terminal. A line
+/// longer than [`MAX_LINE`] characters is shown cut around the places the finding points at
+/// (`…` marks the cuts). The `file:line:col` header gives the place in the file as it is.
 pub fn render(finding: &Finding, sources: &Sources, color: Color) -> String {
     let file = sources.get(finding.file);
-    let Some((text, cut)) = cut_long_lines(&file.text, finding) else {
-        return render_view(finding, &file.name, file.text.clone(), color);
+    let name = super::escape_controls(&file.name);
+    let escaped = super::escape_source(&file.text);
+    let safe = escaped.finding(finding);
+    let (text, shown, cut) = match cut_long_lines(&escaped.text, &safe) {
+        Some((text, cut)) => (text, cut, true),
+        None => (escaped.text.clone().into_owned(), safe, false),
     };
-    let out = render_view(&cut, &file.name, text, color);
-    // miette computed line:col in the cut text; the header must give the place in the file.
+    let out = render_view(&shown, &name, text, color);
+    if !cut && !escaped.changed() {
+        return out;
+    }
+    // miette computed line:col in the text it was given; the header must give the place in
+    // the file.
     let (line, col) = sources.line_col(finding.file, finding.primary.span.start);
-    let shown = format!("[{}:", file.name);
-    match out.find(&shown) {
+    let header = format!("[{name}:");
+    match out.find(&header) {
         Some(at) => {
-            let rest = &out[at + shown.len()..];
-            let end = rest.find(']').map_or(out.len(), |e| at + shown.len() + e);
-            format!("{}[{}:{line}:{col}{}", &out[..at], file.name, &out[end..])
+            let rest = &out[at + header.len()..];
+            let end = rest.find(']').map_or(out.len(), |e| at + header.len() + e);
+            format!("{}[{name}:{line}:{col}{}", &out[..at], &out[end..])
         }
         None => out,
     }

@@ -216,6 +216,118 @@ fn levenshtein(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Whether `c` may not reach a terminal as it is: a control character (C0, DEL, C1: `ESC`
+/// starts terminal escape sequences, `CR` rewrites the line, `BEL` rings) or a bidirectional
+/// formatting character (which reorders what is shown around it).
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every control and bidirectional formatting character (newlines and tabs included)
+/// written as `\u{1b}`, for one-line texts that may hold values from build.hcl or the
+/// environment: messages, labels, help lines, file names.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c != '\t' && is_hidden(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c != '\t' && is_hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A source text made safe to show ([`escape_source`]) and how its byte offsets moved.
+#[derive(Debug, Clone)]
+pub struct Escaped<'a> {
+    /// The text: as [`escape_controls`], but line ends (`\n`, `\r\n`) and tabs are kept.
+    pub text: std::borrow::Cow<'a, str>,
+    /// For each escaped character: its offset in the original text and how many bytes longer
+    /// the text is after it.
+    moves: Vec<(usize, usize)>,
+}
+
+impl Escaped<'_> {
+    /// Whether anything was escaped.
+    pub fn changed(&self) -> bool {
+        !self.moves.is_empty()
+    }
+
+    /// The offset in [`Escaped::text`] of the byte offset `o` of the original text.
+    pub fn offset(&self, o: usize) -> usize {
+        let i = self.moves.partition_point(|(at, _)| *at < o);
+        o + i.checked_sub(1).map_or(0, |i| self.moves[i].1)
+    }
+
+    /// `f` with its spans moved into [`Escaped::text`] and its texts escaped.
+    pub fn finding(&self, f: &Finding) -> Finding {
+        let mut f = f.clone();
+        f.message = escape_controls(&f.message).into_owned();
+        f.help = f.help.map(|h| escape_controls(&h).into_owned());
+        for l in std::iter::once(&mut f.primary).chain(f.secondary.iter_mut()) {
+            l.span = self.offset(l.span.start)..self.offset(l.span.end);
+            l.text = escape_controls(&l.text).into_owned();
+        }
+        f
+    }
+}
+
+/// `text` (a source file, or lines of one) with its control and bidirectional formatting
+/// characters escaped as [`escape_controls`] does, except line ends and tabs, which snippets
+/// show as what they are.
+pub fn escape_source(text: &str) -> Escaped<'_> {
+    // A byte scan first: most files hold none of these (C0 but tab and line ends, DEL, and the
+    // lead bytes of C1 and of the bidirectional formatting characters).
+    let suspect = text.bytes().any(|b| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)
+    });
+    if !suspect && !text.contains('\r') {
+        return Escaped {
+            text: std::borrow::Cow::Borrowed(text),
+            moves: Vec::new(),
+        };
+    }
+    let mut out = String::new();
+    let mut moves = Vec::new();
+    let mut extra = 0;
+    let mut copied = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let line_end = c == '\n' || (c == '\r' && chars.peek().is_some_and(|(_, n)| *n == '\n'));
+        if c == '\t' || line_end || !is_hidden(c) {
+            continue;
+        }
+        if out.capacity() == 0 {
+            out.reserve(text.len() + 16);
+        }
+        out.push_str(&text[copied..i]);
+        let shown = format!("\\u{{{:x}}}", u32::from(c));
+        extra += shown.len() - c.len_utf8();
+        out.push_str(&shown);
+        copied = i + c.len_utf8();
+        moves.push((i, extra));
+    }
+    if moves.is_empty() {
+        return Escaped {
+            text: std::borrow::Cow::Borrowed(text),
+            moves,
+        };
+    }
+    out.push_str(&text[copied..]);
+    Escaped {
+        text: std::borrow::Cow::Owned(out),
+        moves,
+    }
+}
+
 /// Formats names as a backticked, comma-separated list.
 pub fn list(names: &[&str]) -> String {
     names
@@ -233,6 +345,27 @@ mod tests {
     fn closest_finds_typos_only() {
         assert_eq!(closest("imgae", ["image", "build"]), Some("image"));
         assert_eq!(closest("zzz", ["image", "build"]), None);
+    }
+
+    #[test]
+    fn controls_are_escaped() {
+        assert_eq!(
+            escape_controls("a\u{1b}[31mred\u{7}\r\nb\tc\u{9b}\u{202e}é"),
+            "a\\u{1b}[31mred\\u{7}\\u{d}\\u{a}b\tc\\u{9b}\\u{202e}é"
+        );
+        assert!(matches!(
+            escape_controls("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let text = "x\r\n= \"\u{1b}]0;t\u{7}\"\ty\u{202e}z\r";
+        let e = escape_source(text);
+        assert_eq!(e.text, "x\r\n= \"\\u{1b}]0;t\\u{7}\"\ty\\u{202e}z\\u{d}");
+        let y = text.find('y').expect("y");
+        assert_eq!(&e.text[e.offset(y)..=e.offset(y)], "y");
+        let esc = text.find('\u{1b}').expect("esc");
+        assert_eq!(e.offset(esc), esc);
+        assert_eq!(&e.text[e.offset(esc + 1)..e.offset(esc + 3)], "]0");
+        assert!(!escape_source("a\r\nb\tc\n").changed());
     }
 
     #[test]

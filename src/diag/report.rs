@@ -71,12 +71,20 @@ fn sorted<'a>(
         .collect()
 }
 
-/// The finding's text with its `help:` line.
+/// The finding's text with its `help:` line, each with its control characters escaped
+/// ([`diag::escape_controls`]).
 fn message_with_help(f: &Finding) -> String {
+    let message = escape(&f.message);
     match &f.help {
-        Some(help) => format!("{}\nhelp: {help}", f.message),
-        None => f.message.clone(),
+        Some(help) => format!("{message}\nhelp: {}", escape(help)),
+        None => message,
     }
+}
+
+/// A text shown to a person, with control and bidirectional formatting characters escaped:
+/// JSON escapes only C0 controls, and a consumer prints what it decodes.
+fn escape(s: &str) -> String {
+    diag::escape_controls(s).into_owned()
 }
 
 /// The largest char boundary of `text` at or before `i`, clamped to the text.
@@ -194,21 +202,23 @@ fn json_diagnostic(f: &Finding, sources: &Sources) -> JsonDiagnostic {
         }
     };
     let (code, code_start, offset) = code_lines(&file.text, start_pos.byte, end_pos.byte);
+    // The snippet is shown to people too: escaped, with the highlight moved to match.
+    let code = diag::escape_source(&code);
     JsonDiagnostic {
         severity: severity_name(f.severity),
-        summary: f.message.clone(),
-        detail: f.help.clone().unwrap_or_default(),
+        summary: escape(&f.message),
+        detail: f.help.as_deref().map(escape).unwrap_or_default(),
         rule: f.rule,
         snippet: JsonSnippet {
             context: None,
-            code,
             start_line: sources.line_col(f.file, code_start).0,
-            highlight_start_offset: offset(start_pos.byte),
-            highlight_end_offset: offset(end_pos.byte),
+            highlight_start_offset: code.offset(offset(start_pos.byte)),
+            highlight_end_offset: code.offset(offset(end_pos.byte)),
+            code: code.text.into_owned(),
             values: [],
         },
         range: JsonRange {
-            filename: file.name.clone(),
+            filename: escape(&file.name),
             start: start_pos,
             end: end_pos,
         },
@@ -344,7 +354,7 @@ fn sarif_location(sources: &Sources, file: FileId, label: &diag::Label) -> Value
         },
     });
     if !label.text.is_empty() {
-        location["message"] = json!({ "text": label.text });
+        location["message"] = json!({ "text": escape(&label.text) });
     }
     location
 }
@@ -432,7 +442,7 @@ fn github_files<'a>(files: impl IntoIterator<Item = (&'a Sources, &'a [Finding])
             let (end_line, end_column) = sources.line_col(f.file, span.end.max(span.start));
             out.push_str(&format!(
                 "::{command} file={},line={line},col={col},endLine={end_line},endColumn={end_column},title={}::{}\n",
-                escape_property(&sources.get(f.file).name),
+                escape_property(&escape(&sources.get(f.file).name)),
                 escape_property(f.rule),
                 escape_data(&message_with_help(f)),
             ));
@@ -909,13 +919,16 @@ mod tests {
                 Severity::Error,
                 file,
                 0..1,
-                "bad\nthing",
-            )],
+                "bad\nthing\u{1b}[2J",
+            )
+            .help("fix it")],
             &sources,
         );
+        // A message is one line: a newline in it (from a value) is escaped like any control
+        // character; the line before `help:` is the command's own.
         assert_eq!(
             out,
-            "::error file=we%2Cird%3Aname%25.hcl,line=1,col=1,endLine=1,endColumn=2,title=syntax-error::bad%0Athing\n"
+            "::error file=we%2Cird%3Aname%25.hcl,line=1,col=1,endLine=1,endColumn=2,title=syntax-error::bad\\u{a}thing\\u{1b}[2J%0Ahelp: fix it\n"
         );
     }
 

@@ -5,6 +5,7 @@
 //! `convert.rs`; variable values come from `vars.rs`.
 
 mod convert;
+pub mod fs;
 mod vars;
 
 use std::ops::Range;
@@ -34,10 +35,12 @@ pub struct VarInputs {
 }
 
 impl VarInputs {
-    /// Reads `NOMAD_BUILD_VAR_*` from the process environment.
+    /// Reads `NOMAD_BUILD_VAR_*` from the process environment (entries that are not UTF-8
+    /// are left out, see [`crate::process_env`]).
     #[must_use]
     pub fn with_process_env(mut self) -> Self {
-        self.env = std::env::vars()
+        self.env = crate::process_env::vars()
+            .into_iter()
             .filter_map(|(k, v)| {
                 k.strip_prefix("NOMAD_BUILD_VAR_")
                     .map(|n| (n.to_owned(), v))
@@ -286,14 +289,15 @@ fn label_of(b: &Block) -> &str {
     b.labels.first().map_or("", |l| l.as_str())
 }
 
-/// The display name and text of a file argument (`-` is standard input).
+/// The display name and text of a file argument (`-` is standard input). A file is read
+/// without following symlinks and must be a regular file ([`fs`]).
 pub fn read_input(path: &Path, stdin_name: Option<&str>) -> std::io::Result<(String, String)> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
         Ok((stdin_name.unwrap_or("<stdin>").to_owned(), text))
     } else {
-        Ok((path.display().to_string(), std::fs::read_to_string(path)?))
+        Ok((path.display().to_string(), fs::read_to_string(path)?))
     }
 }
 

@@ -53,7 +53,7 @@ pub(super) fn resolve_vars(
     }
     for path in &inputs.files {
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match super::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
                 let cmd = sources.add("command line", format!("--var-file {shown}"));

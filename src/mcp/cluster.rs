@@ -47,7 +47,7 @@ pub struct Nomad {
 impl Nomad {
     /// The cluster the process environment names (`NOMAD_ADDR`, `NOMAD_TOKEN`, ...).
     pub fn from_env() -> Nomad {
-        Nomad::with_env(std::env::vars().collect())
+        Nomad::with_env(crate::process_env::vars().into_iter().collect())
     }
 
     /// The cluster `env` names.

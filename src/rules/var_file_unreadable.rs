@@ -4,7 +4,8 @@ declare_rule! {
     /// ## What it checks
     ///
     /// That each `--var-file` can be read. Checked by the loader; the diagnostic points into the
-    /// command line.
+    /// command line. Like build.hcl, a var file must be a regular file reached without a symlink
+    /// (see `file-unreadable`).
     ///
     /// ## Why it matters
     ///
