@@ -19,8 +19,15 @@ use crate::reference;
 use crate::rules::invalid_source_url;
 use crate::target::NomadVersion;
 
-/// Default images; pinned so that a build is reproducible.
-pub const DEFAULT_BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.37.3";
+/// Default images; pinned to a release so that a build is reproducible.
+///
+/// The builder is buildah 1.37.5, the first 1.37 release with the fixes for CVE-2024-9407
+/// (bind-propagation in `RUN --mount`, fixed in 1.37.4) and CVE-2024-9675 (`--mount
+/// type=cache` reaching host paths, fixed in 1.37.5), both reachable from a Containerfile,
+/// which is the input a branch controls. `quay.io/buildah/stable:vX.Y.Z` is the image
+/// containers/image_build publishes for each release (rebuilt daily while current);
+/// `quay.io/containers/buildah:vX.Y.Z-immutable` never changes once pushed, for those who pin.
+pub const DEFAULT_BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.37.5";
 /// Image for the `checkout` task.
 pub const DEFAULT_GIT_IMAGE: &str = "docker.io/alpine/git:v2.47.2";
 /// Image for the `publish` task.
@@ -860,7 +867,25 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
 
 #[cfg(test)]
 mod tests {
-    use super::git_host;
+    use super::{git_host, DEFAULT_BUILDER_IMAGE};
+
+    /// The default builder runs a branch's Containerfile: it must be a buildah release with
+    /// the fixes for CVE-2024-9407 (1.37.4) and CVE-2024-9675 (1.37.5).
+    #[test]
+    fn the_default_builder_has_the_cve_fixes() {
+        let tag = DEFAULT_BUILDER_IMAGE
+            .rsplit_once(":v")
+            .map(|(_, t)| t)
+            .expect("a version tag");
+        let version: Vec<u32> = tag
+            .split('.')
+            .map(|p| p.parse().expect("numeric"))
+            .collect();
+        assert!(
+            version >= vec![1, 37, 5],
+            "{DEFAULT_BUILDER_IMAGE} predates the fixes for CVE-2024-9407 and CVE-2024-9675"
+        );
+    }
 
     #[test]
     fn git_hosts() {

@@ -75,7 +75,7 @@ pipeline "payments-api" {
   }
 
   build {
-    builder_image  = "quay.io/buildah/stable:v1.37.3"
+    builder_image  = "quay.io/buildah/stable:v1.37.5"
     storage_driver = "vfs"
     isolation      = "chroot"
 

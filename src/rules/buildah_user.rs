@@ -31,7 +31,7 @@ declare_rule! {
     ///   driver = "docker"
     ///   user   = "build"
     ///   config {
-    ///     image = "quay.io/buildah/stable:v1.37.3"
+    ///     image = "quay.io/buildah/stable:v1.37.5"
     ///   }
     /// }
     /// ```
@@ -117,7 +117,7 @@ mod tests {
       driver = "docker"
       user   = "build"
       config {
-        image = "quay.io/buildah/stable:v1.37.3"
+        image = "quay.io/buildah/stable:v1.37.5"
       }
     }
   }
