@@ -20,7 +20,7 @@ use crate::config::BuildFile;
 use crate::diag::{FileId, Finding, Sources};
 use crate::hcl::eval::{child, Evaluator, Scope, Spans};
 use crate::hcl::{self, header_span, span, Item};
-use crate::rules::{invalid_value, multiple_pipelines, syntax_error};
+use crate::rules::{duplicate_attribute, invalid_value, multiple_pipelines, syntax_error};
 use convert::{Converter, Loader, Top};
 
 /// Where variable values come from, besides defaults.
@@ -272,6 +272,13 @@ pub fn load(
 /// delimiter at its opening, any other error where the parser stopped.
 pub(crate) fn syntax_finding(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Finding {
     let s = hcl::syntax(text, e);
+    // hcl-edit refuses a repeated attribute while parsing; it is this rule's case, with the
+    // first occurrence as the related place when it can be found.
+    if s.message.contains("found redefined attribute") {
+        if let Some(f) = duplicate_attribute_finding(file, text, s.span.start) {
+            return f;
+        }
+    }
     let mut f = syntax_error::RULE
         .finding(file, s.span, format!("syntax error: {}", s.message))
         .label(s.label)
@@ -282,6 +289,53 @@ pub(crate) fn syntax_finding(file: FileId, text: &str, e: &hcl_edit::parser::Err
         f = f.also(span, text);
     }
     f
+}
+
+/// `duplicate-attribute` for the attribute that starts at byte `at` (where hcl-edit stopped),
+/// pointing at the first occurrence in the same block: found by walking back over the lines
+/// of the block, skipping nested blocks.
+fn duplicate_attribute_finding(file: FileId, text: &str, at: usize) -> Option<Finding> {
+    let rest = text.get(at..)?;
+    let len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    let name = &rest[..len];
+    if name.is_empty() || !rest[len..].trim_start().starts_with('=') {
+        return None;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut depth = 0i32;
+    let mut first = None;
+    let mut end = line_start;
+    for line in text[..line_start].lines().rev() {
+        let start = end - line.len() - 1;
+        end = start;
+        depth += line.matches('}').count() as i32 - line.matches('{').count() as i32;
+        if depth < 0 {
+            break;
+        }
+        let trimmed = line.trim_start();
+        if depth == 0
+            && trimmed.starts_with(name)
+            && trimmed[name.len()..].trim_start().starts_with('=')
+        {
+            let col = line.len() - trimmed.len();
+            first = Some(start + col..start + col + name.len());
+            break;
+        }
+    }
+    let mut f = duplicate_attribute::RULE
+        .finding(
+            file,
+            at..at + len,
+            format!("`{name}` is set twice in one block"),
+        )
+        .label("set again here")
+        .help("keep one of them: HCL allows an attribute once per block");
+    if let Some(span) = first {
+        f = f.also(span, "first set here");
+    }
+    Some(f)
 }
 
 /// The label of a block the walker has checked to have one.

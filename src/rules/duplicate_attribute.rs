@@ -1,13 +1,13 @@
-//! `duplicate-attribute`: checked in another stage; this file holds its declaration and docs.
+//! `duplicate-attribute`: reported by the loader (`src/load/mod.rs`); this file holds its
+//! declaration and docs.
 
 declare_rule! {
     /// ## What it checks
     ///
     /// That no attribute is set twice in one block; the second occurrence is reported, with the
-    /// first as a related place. Checked by the loader for every block. hcl-edit, the parser,
-    /// already refuses a repeated attribute while parsing, so today such a file is reported as
-    /// `syntax-error` (`found redefined attribute`) before this check runs; the rule keeps the
-    /// loader correct on its own.
+    /// first as a related place. hcl-edit, the parser, refuses a repeated attribute while
+    /// parsing; the loader reports that refusal under this rule (not as a `syntax-error`),
+    /// and its structural check reports it for a model built without the parser's check.
     ///
     /// ## Why it matters
     ///

@@ -509,11 +509,7 @@ mod tests {
             let mut sources = Sources::default();
             let file = sources.add("build.hcl", example(&r));
             let (_, findings) = load(&mut sources, file, &VarInputs::default());
-            let want = match r.id {
-                // hcl-edit refuses a repeated attribute while parsing (see the rule's docs).
-                "duplicate-attribute" => syntax_error::RULE.id,
-                id => id,
-            };
+            let want = r.id;
             assert!(
                 findings
                     .iter()
