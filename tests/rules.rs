@@ -1,6 +1,6 @@
 //! The rule catalogue against the rest of the repository: `docs/rules.md` is generated from it,
 //! every rule is produced by a fixture when it runs (or by a named test, for the few no fixture
-//! //! can reach), no fixture snapshot outlives its fixture, and the clean inputs trigger none.
+//! can reach), no fixture snapshot outlives its fixture, and the clean inputs trigger none.
 //! (That every reported id is in the catalogue holds by construction: findings are made only
 //! through a rule's `RULE` handle.)
 
