@@ -1061,30 +1061,76 @@ fn ctrl_c_while_waiting_for_placement_stops_the_job() {
 
 #[test]
 fn logs_the_token_may_not_read_are_reported_and_exit_codes_still_count() {
+    // Every log read is denied; the test task exits 7.
     let d = Double::start("logs-forbidden");
-    let r = run(&d, &["run", "--run-id", "t1", "--phase", "build"]);
-    assert_eq!(r.code, 0, "{}", r.stdout);
-    // The two streams of a task are followed side by side: their order varies.
-    let mut denied: Vec<&str> = r
-        .stdout
-        .lines()
-        .filter(|l| l.contains("cannot read"))
-        .collect();
-    denied.sort_unstable();
+    let r = run(&d, &["run", "--run-id", "t1"]);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.code, 7, "{}", r.stdout);
+    assert_eq!(registered(&d), ["build", "test"]);
+    let out = normalise(&r.stdout);
+    // The two streams of a task are followed side by side, so the order of a task's two
+    // denials varies; each comes after the task started and before its ending events, which
+    // wait for its log followers to end.
+    let denied = |l: &str| l.contains(": cannot read ");
+    let lines: Vec<&str> = out.lines().collect();
     let why = "permission denied (`Permission denied`): the token lacks the `read-logs` capability in namespace `default`";
+    let mut seen: Vec<&str> = lines.iter().copied().filter(|l| denied(l)).collect();
+    seen.sort_unstable();
+    let mut want = Vec::new();
+    for task in [
+        "build/build",
+        "build/checkout",
+        // The watchdogs' logs are followed too: their stderr says when they fired.
+        "build/watchdog",
+        "test/unit",
+        "test/watchdog",
+    ] {
+        for stream in ["stderr", "stdout"] {
+            want.push(format!("{task}: cannot read {stream}: {why}"));
+        }
+    }
+    assert_eq!(seen, want);
+    let at = |l: &str| lines.iter().position(|x| *x == l);
+    for task in ["build/checkout", "build/build", "test/unit"] {
+        let started = at(&format!("{task}: Started: Task started by client")).expect("started");
+        let ended = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{task}: Terminated: ")))
+            .expect("terminated");
+        for stream in ["stdout", "stderr"] {
+            let i = at(&format!("{task}: cannot read {stream}: {why}")).expect("denied");
+            assert!(started < i && i < ended, "{task} {stream}:\n{out}");
+        }
+    }
+    let rest: String = lines
+        .iter()
+        .filter(|l| !denied(l))
+        .flat_map(|l| [*l, "\n"])
+        .collect();
     assert_eq!(
-        denied,
-        [
-            format!("build/build: cannot read stderr: {why}"),
-            format!("build/build: cannot read stdout: {why}"),
-            format!("build/checkout: cannot read stderr: {why}"),
-            format!("build/checkout: cannot read stdout: {why}"),
-            // The watchdog's logs are followed too: its stderr says when it fired.
-            format!("build/watchdog: cannot read stderr: {why}"),
-            format!("build/watchdog: cannot read stdout: {why}"),
-        ]
+        rest,
+        "\
+build: registered job hello-build-t1 (evaluation 00000001)
+build: allocation 00000002 placed on node node-1 (task group build)
+build/checkout: Started: Task started by client
+build/checkout: Terminated: Exit Code: 0
+build/build: Started: Task started by client
+build/build: Terminated: Exit Code: 0
+build: passed
+test: registered job hello-test-t1 (evaluation 00000003)
+test: allocation 00000004 placed on node node-1 (task group unit)
+test/unit: Started: Task started by client
+test/unit: Terminated: Exit Code: 7, Exit Message: \"Docker container exited with non-zero exit code: 7\"
+test/unit: Not Restarting: Policy allows no restarts
+test: failed: test/unit exited with code 7
+
+PHASE    TASK      STATUS   EXIT  DURATION  ALLOC     NODE
+build    checkout  passed   0     N.Ns      00000002  node-1
+build    build     passed   0     N.Ns      00000002  node-1
+test     unit      failed   7     N.Ns      00000004  node-1
+publish  publish   not run  -     -         -         -
+"
     );
-    assert!(r.stdout.contains("\nbuild: passed\n"));
 }
 
 #[test]
