@@ -574,10 +574,38 @@ fn status_explains_complete_failed_and_pending_jobs() {
     let d = Double::start("never-placeable");
     let r = run(&d, &["run", "--run-id", "t1", "--detach"]);
     assert_eq!(r.code, 0);
-    std::thread::sleep(Duration::from_millis(500));
+    placement_blocked(&d, "hello-build-t1");
     let s = run(&d, &["status", "hello-build-t1"]);
     insta::assert_snapshot!("status_pending", shown(&s));
     assert_eq!(s.code, 0);
+}
+
+/// Waits until the scheduler has run on `job`'s register evaluation and left a blocked
+/// evaluation for the allocations it could not place: what `status` explains as pending.
+/// `run --detach` returns once the job is registered, before the scheduler ran.
+fn placement_blocked(d: &Double, job: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        // Not found until the job is registered.
+        let (_, evals) = d.get_with(
+            &format!("/v1/job/{job}/evaluations?namespace=default"),
+            None,
+        );
+        let has = |trigger: &str, status: &str| {
+            evals.as_array().is_some_and(|v| {
+                v.iter()
+                    .any(|e| e["TriggeredBy"] == trigger && e["Status"] == status)
+            })
+        };
+        if has("job-register", "complete") && has("queued-allocs", "blocked") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no blocked evaluation for {job} within 20s: {evals:#}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Object keys the double sends that the documented samples (Nomad v1.11.3 docs) lack, each
@@ -1006,7 +1034,7 @@ fn a_job_with_count_0_is_not_waited_on_and_status_says_why() {
 fn status_maps_to_the_build_hcl_only_when_it_is_the_one_the_job_came_from() {
     let d = Double::start("never-placeable");
     assert_eq!(run(&d, &["run", "--run-id", "t1", "--detach"]).code, 0);
-    std::thread::sleep(Duration::from_millis(500));
+    placement_blocked(&d, "hello-build-t1");
     let same = run(&d, &["status", "hello-build-t1"]);
     assert!(
         same.stdout.contains("╭─[build.hcl:12:3]"),
@@ -1040,15 +1068,16 @@ fn ctrl_c_while_waiting_for_placement_stops_the_job() {
         explain: None,
     };
     let interrupt = Interrupt::default();
-    let i = interrupt.clone();
-    let trigger = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(800));
-        i.trigger();
-    });
     let mut out = Vec::new();
     let start = Instant::now();
-    let report = wait::run(&client(&d), &phases, &opts, &interrupt, &mut out);
-    trigger.join().expect("trigger");
+    // Ctrl-C once the placement failed and a blocked evaluation waits for capacity.
+    let report = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            placement_blocked(&d, "hello-build-i1");
+            interrupt.trigger();
+        });
+        wait::run(&client(&d), &phases, &opts, &interrupt, &mut out)
+    });
     assert!(start.elapsed() < Duration::from_secs(5));
     assert_eq!(report.outcome, Outcome::Interrupted);
     let out = String::from_utf8_lossy(&out);
