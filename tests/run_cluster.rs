@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::double::{binary, data, Double};
+use common::double::{binary, data, ClosedPort, Double};
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -421,12 +421,10 @@ fn the_token_is_sent_and_never_shown() {
 
 #[test]
 fn connection_refused_names_the_address() {
-    // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let addr = format!("http://127.0.0.1:{port}");
+    // A port bound and never listened on: connections are refused, and nothing else can
+    // take the port meanwhile.
+    let closed = ClosedPort::new();
+    let addr = closed.addr.clone();
     let out = binary(&addr)
         .args(["run", "--run-id", "t1"])
         .current_dir(data("pipeline"))
