@@ -275,7 +275,34 @@ fn a_watchdog_that_fires_times_the_phase_out_with_124() {
     // Before Nomad 2.0.3 (the default target, 1.9.0) the timeout is a watchdog sidecar.
     let d = Double::start("watchdog-fires");
     let r = run(&d, &["run", "--run-id", "t1"]);
-    insta::assert_snapshot!(shown(&r));
+    // The watchdog's stderr and the build's events come from independent watchers (its log
+    // stream, the allocation's blocking query): the double writes the line 20 ms before the
+    // watchdog exits and the build gets `Sibling Task Failed`, and either may be printed
+    // first. Nothing orders them, in Nomad either, so the watchdog's lines are compared
+    // apart; the phase waits for every task's logs, so they come before its result.
+    let watchdog = |l: &&str| l.starts_with("build/watchdog");
+    let stdout = normalise(&r.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let fired: Vec<&str> = lines.iter().copied().filter(watchdog).collect();
+    assert_eq!(
+        fired,
+        ["build/watchdog ! timed out after 20m: stopping the group"]
+    );
+    let result = lines
+        .iter()
+        .position(|l| l.starts_with("build: failed: "))
+        .expect("the phase's result");
+    assert!(lines[..result].contains(&fired[0]), "{stdout}");
+    let rest: String = lines
+        .iter()
+        .filter(|l| !watchdog(l))
+        .flat_map(|l| [*l, "\n"])
+        .collect();
+    insta::assert_snapshot!(format!(
+        "exit: {}\n--- stdout without the watchdog's lines\n{rest}--- stderr\n{}",
+        r.code,
+        normalise(&r.stderr)
+    ));
     assert_eq!(r.code, 124);
     assert_eq!(registered(&d), ["build"]);
     let jobs = d.jobs();
