@@ -257,33 +257,119 @@ mod tests {
         assert!(long[..MAX_LINE].bytes().all(|b| b == b'x'));
     }
 
+    /// `(pid, session)` of every live process with `arg` as one whole argument (from
+    /// `/proc/<pid>/cmdline` and `stat`); zombies have exited and are left out.
+    fn carrying(arg: &str) -> Vec<(u32, u32)> {
+        let mut found = Vec::new();
+        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+                continue;
+            };
+            if !cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes()) {
+                continue;
+            }
+            let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid pgrp session ...`
+            let rest: Vec<&str> = stat
+                .rsplit_once(')')
+                .map(|(_, r)| r.split_whitespace().collect())
+                .unwrap_or_default();
+            let session = rest.get(3).and_then(|s| s.parse::<u32>().ok());
+            if let (Some(state), Some(session)) = (rest.first(), session) {
+                if *state != "Z" {
+                    found.push((pid, session));
+                }
+            }
+        }
+        found
+    }
+
+    /// Kills whatever still carries the mark when the test ends, passed or not.
+    struct Sweep(String);
+
+    impl Drop for Sweep {
+        fn drop(&mut self) {
+            let left: Vec<u32> = carrying(&self.0).iter().map(|(p, _)| *p).collect();
+            if !left.is_empty() {
+                signal(left[0], &left, "KILL");
+            }
+        }
+    }
+
     #[test]
     fn a_timeout_stops_what_the_task_started() {
-        // `sh` starts a grandchild in a session of its own (out of the process group); both
-        // are found below the shell and stopped.
-        let mut child = Command::new("/bin/sh")
-            .args(["-c", "setsid sleep 60 & sleep 60"])
-            .spawn()
-            .expect("sh runs");
-        let started = Instant::now();
-        let mut tree = Vec::new();
-        while tree.len() < 2 && started.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(20));
-            tree = descendants(child.id());
-        }
-        assert_eq!(tree.len(), 2, "{tree:?}");
-        signal(child.id(), &tree, "KILL");
-        assert!(child.wait().is_ok());
-        let alive = |pid: u32| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-                !s.rsplit_once(')')
-                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        // A mark that only this run's processes carry: a number of seconds `sleep` accepts,
+        // made of this process's id and the clock.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .subsec_nanos();
+        let mark = format!("3599.{}{nanos:09}", std::process::id());
+        let _sweep = Sweep(mark.clone());
+        assert_eq!(carrying(&mark), [], "nothing carries the mark yet");
+        let own_session = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .and_then(|(_, r)| r.split_whitespace().nth(3)?.parse::<u32>().ok())
             })
-        };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while tree.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+            .expect("this process's session");
+        // The task leaves a grandchild in a session of its own (out of its process group,
+        // which the first signal reaches) and waits on another `sleep`.
+        let script = format!("setsid sleep {mark} & echo started; sleep {mark}");
+        let limit = Duration::from_secs(1);
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", &script]);
+        let mut lines = Vec::new();
+        let mut tree = Vec::new();
+        let started = Instant::now();
+        let outcome = supervise(cmd, Some((started + limit, limit)), &mut |l| {
+            lines.push(l.to_owned());
+            if l != "started" {
+                return;
+            }
+            // Both sleeps run (the escaped one after its `setsid`) before the deadline is
+            // looked at again: supervise reads the next line only when this returns.
+            let wait = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < wait {
+                tree = carrying(&mark);
+                let escaped = tree.iter().filter(|(_, s)| *s != own_session).count();
+                if tree.len() == 2 && escaped == 1 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+        .expect("sh runs");
+        assert!(
+            matches!(outcome, Outcome::TimedOut(d) if d == limit),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            lines,
+            [
+                "started",
+                "nomad-build: timed out after 1s; stopping the task"
+            ]
+        );
+        assert_eq!(tree.len(), 2, "both sleeps ran: {tree:?}");
+        assert!(
+            tree.iter().any(|(_, s)| *s != own_session),
+            "one sleep is in a session of its own: {tree:?}"
+        );
+        // Everything that carried the mark is gone: killed processes that are only not yet
+        // reaped are zombies, left out.
+        let wait = Instant::now() + Duration::from_secs(5);
+        let mut left = carrying(&mark);
+        while !left.is_empty() && Instant::now() < wait {
             std::thread::sleep(Duration::from_millis(20));
+            left = carrying(&mark);
         }
-        assert!(!tree.iter().any(|p| alive(*p)), "{tree:?} survived");
+        assert_eq!(left, [], "still running after the timeout (of {tree:?})");
     }
 }

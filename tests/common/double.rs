@@ -1,5 +1,6 @@
 //! The Nomad test double (`tests/nomad_double/double.py`) as the integration tests start it:
-//! on a free port, with the child kept so that it is killed and reaped on drop.
+//! on a port the system picked (it binds port 0 and prints the address), with the child kept
+//! so that it is killed and reaped on drop.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -27,22 +28,7 @@ impl Double {
 
     /// The double playing the scenario file at `path`.
     pub(crate) fn start_file(path: &Path) -> Double {
-        let mut child = Command::new("python3")
-            .arg(super::root().join("tests/nomad_double/double.py"))
-            .arg(path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs the double");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("the double prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line from the double: {line:?}"))
-            .to_owned();
+        let (child, addr) = spawn(path.as_os_str(), "listening ");
         Double { child, addr }
     }
 
@@ -92,6 +78,52 @@ impl Double {
 }
 
 impl Drop for Double {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `double.py arg` and reads its first line, `<prefix><address>`: the address of the
+/// port it bound (port 0, so the system picked it, and it holds it until killed).
+fn spawn(arg: &std::ffi::OsStr, prefix: &str) -> (Child, String) {
+    let mut child = Command::new("python3")
+        .arg(super::root().join("tests/nomad_double/double.py"))
+        .arg(arg)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 runs the double");
+    let mut line = String::new();
+    let read = BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line);
+    let addr = line.trim().strip_prefix(prefix).map(str::to_owned);
+    match (read, addr) {
+        (Ok(_), Some(addr)) => (child, addr),
+        (read, _) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the double did not print `{prefix}ADDRESS` first ({read:?}): {line:?}");
+        }
+    }
+}
+
+/// A port on 127.0.0.1 that refuses connections: bound by the double without listening, so
+/// that nothing else can take it while this lives; released on drop.
+pub(crate) struct ClosedPort {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) addr: String,
+}
+
+impl ClosedPort {
+    pub(crate) fn new() -> ClosedPort {
+        let (child, addr) = spawn("--closed-port".as_ref(), "refusing ");
+        ClosedPort { child, addr }
+    }
+}
+
+impl Drop for ClosedPort {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -2,10 +2,15 @@
 """A stateful Nomad HTTP API double for nomad-build's `run` and `status` tests.
 
     python3 double.py SCENARIO.json
+    python3 double.py --closed-port
 
-It listens on 127.0.0.1 (a free port), prints `listening http://127.0.0.1:PORT`, and serves
-until killed. What happens to each registered job is declared by the scenario (see README.md):
-placements, task states and exit codes, log chunks, faults. The double only plays it back,
+It listens on 127.0.0.1 (port 0: the system picks a free one), prints
+`listening http://127.0.0.1:PORT` once it listens, and serves until killed. With
+`--closed-port` it binds a port without listening on it (connections are refused and nothing
+else can bind it), prints `refusing http://127.0.0.1:PORT`, and holds it until killed.
+
+What happens to each registered job is declared by the scenario (see README.md): placements,
+task states and exit codes, log chunks, faults. The double only plays it back,
 with Nomad's rules for the rest (from Nomad's source at hashicorp/nomad@aa026cc):
 
 - register always creates an evaluation (also with Stop: true); an identical re-register
@@ -45,6 +50,7 @@ import base64
 import json
 import os
 import re
+import socket
 import ssl
 import sys
 import threading
@@ -1154,7 +1160,20 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def closed_port():
+    """A port that refuses connections for as long as this process lives: bound, never
+    listening, so that nothing else can take it. Prints `refusing http://127.0.0.1:PORT`."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    print("refusing http://127.0.0.1:%d" % sock.getsockname()[1], flush=True)
+    # Until killed, or until the test's end of the pipe closes.
+    sys.stdin.read()
+
+
 def main():
+    if sys.argv[1] == "--closed-port":
+        closed_port()
+        return
     with open(sys.argv[1]) as f:
         scenario = json.load(f)
     if "node_snapshot" in scenario:
