@@ -73,7 +73,11 @@ fn push_base_image(reg: &Registry, work: &Path, version: &str) {
 /// `build.hcl` of the fixture: one pipeline with the given `cache` body and build argument.
 fn build_hcl(reg: &Registry, cache: &str, greeting: &str) -> String {
     format!(
-        r#"pipeline "cached" {{
+        r#"variable "repository" {{
+  default = "cached"
+}}
+
+pipeline "cached" {{
   vault {{
     role     = "ci"
     audience = ["vault.io"]
@@ -84,7 +88,7 @@ fn build_hcl(reg: &Registry, cache: &str, greeting: &str) -> String {
   }}
 
   image {{
-    repository = "{addr}/acme/cached"
+    repository = "{addr}/acme/${{var.repository}}"
     build_args = {{
       GREETING = "{greeting}"
     }}
@@ -163,11 +167,25 @@ fn secrets(dir: &Path) -> PathBuf {
     path
 }
 
+/// The image repository (below `<registry>/acme/`) that the build of `run_id` pushes to. The
+/// second of two builds at once pushes to a repository of its own: docker-registry 2.8
+/// sometimes answers 500 to two pushes of the same blobs into one repository at the same
+/// time, which is the registry's business, not the shared store's that the test is about.
+fn repository_of(run_id: &str) -> &'static str {
+    if run_id == "b" {
+        "cached-b"
+    } else {
+        "cached"
+    }
+}
+
 /// `nomad-build local --phase build` with its own work directory and the given cache directory.
 fn local_cmd(repo: &Path, run_id: &str, secrets: &Path, work: &Path, cache: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nomad-build"));
     c.current_dir(repo)
         .args(["local", "build.hcl", "--phase", "build", "--run-id", run_id])
+        .arg("--var")
+        .arg(format!("repository={}", repository_of(run_id)))
         .arg("--secrets")
         .arg(secrets)
         .arg("--workdir")
@@ -207,7 +225,11 @@ fn file_in_image(reg: &Registry, work: &Path, run_id: &str, path: &str) -> Strin
         Command::new("skopeo")
             .args(["copy", "--src-tls-verify=false", "--src-authfile"])
             .arg(&auth)
-            .arg(format!("docker://{}/acme/cached:build-{run_id}", reg.addr))
+            .arg(format!(
+                "docker://{}/acme/{}:build-{run_id}",
+                reg.addr,
+                repository_of(run_id)
+            ))
             .arg(format!("oci:{}", dest.display())),
     );
     let blob = |digest: &str| {
@@ -276,7 +298,11 @@ fn image_facts(
             Command::new("skopeo")
                 .args(["inspect", flag, "--tls-verify=false", "--authfile"])
                 .arg(&auth)
-                .arg(format!("docker://{}/acme/cached:build-{run_id}", reg.addr)),
+                .arg(format!(
+                    "docker://{}/acme/{}:build-{run_id}",
+                    reg.addr,
+                    repository_of(run_id)
+                )),
         );
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
         leaves(&v, &format!("/{what}"), &mut out);
