@@ -130,6 +130,23 @@ impl Root {
         )
     }
 
+    /// A path found below the root by walking it (not typed by the client, so it need not be
+    /// UTF-8): it must exist, and symlinks are followed and must stay below the root. The
+    /// error names the path as results name it.
+    pub fn found(&self, path: &Path) -> Result<Resolved, String> {
+        let shown = self.shown(path);
+        let resolved = path
+            .canonicalize()
+            .map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+        if !resolved.starts_with(&self.dir) {
+            return Err(self.through_symlink(&shown));
+        }
+        Ok(Resolved {
+            shown: self.shown(&resolved),
+            path: resolved,
+        })
+    }
+
     /// How results name `path`, a path below the root.
     pub fn shown(&self, path: &Path) -> String {
         match path.strip_prefix(&self.dir) {

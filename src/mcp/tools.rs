@@ -528,6 +528,7 @@ impl Shared {
     }
 
     fn validate(&self, input: &ValidateInput) -> Result<Report, String> {
+        let mut unreadable: Vec<(String, String)> = Vec::new();
         let files = if input.text.is_some() || input.path.is_none() {
             vec![self.input(&Source {
                 path: input.path.clone(),
@@ -548,14 +549,21 @@ impl Shared {
             if paths.is_empty() {
                 return Err(format!("no build.hcl files below `{requested}`"));
             }
-            paths
-                .iter()
-                .map(|p| {
-                    let file = self.root.existing(&p.to_string_lossy())?;
-                    let text = read_text(&file)?;
-                    Ok(Input { file, text })
-                })
-                .collect::<Result<Vec<_>, String>>()?
+            // A file found below the directory that cannot be read (a symlink out of the
+            // root, a name that is not UTF-8 and so cannot be typed back) is a finding of
+            // that file; the others are still validated.
+            let mut found = Vec::new();
+            for p in &paths {
+                let read = self
+                    .root
+                    .found(p)
+                    .and_then(|file| read_text(&file).map(|text| Input { file, text }));
+                match read {
+                    Ok(input) => found.push(input),
+                    Err(why) => unreadable.push((self.root.shown(p), self.error(why))),
+                }
+            }
+            found
         };
         let vars = Vars {
             vars: input.vars.clone(),
@@ -567,6 +575,14 @@ impl Shared {
         for file in &files {
             let (sources, _, findings) = self.compile(file, &opts, None)?;
             results.push((sources, findings));
+        }
+        for (shown, why) in unreadable {
+            let mut sources = Sources::default();
+            let id = sources.add(&shown, String::new());
+            let f = crate::rules::file_unreadable::RULE
+                .finding(id, 0..0, why)
+                .label("this file");
+            results.push((sources, vec![f]));
         }
         parse_report(&diag::report::json_all(&results))
     }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod double;
+pub(crate) mod mcp;
 pub(crate) mod registry;
 
 use std::path::{Path, PathBuf};
