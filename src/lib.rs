@@ -14,6 +14,7 @@
 //! formats; [`commands`] are thin layers over the library, one file a command, with [`cli`]
 //! their argument types; [`local`] runs compiled jobs on this machine.
 
+pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

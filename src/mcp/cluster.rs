@@ -27,11 +27,11 @@ use serde_json::Value;
 use super::runs::{
     CancelToken, Cluster, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest, TaskState,
 };
-use crate::cluster::client::{ApiError, Client, Settings};
+use crate::app::connect::Connect;
+use crate::cluster::client::Client;
 use crate::cluster::status;
-use crate::cluster::version::{self, Check};
 use crate::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob, TaskStatus};
-use crate::diag::{self, Color, Sources};
+use crate::diag::{self, Color};
 use crate::phase::Phase;
 use crate::placement::{self, explain::format_alloc_metrics, nodes, Explainer};
 
@@ -40,7 +40,7 @@ pub const PLACEMENT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// A Nomad cluster reached with the settings of an environment.
 pub struct Nomad {
-    env: HashMap<String, String>,
+    connect: Connect,
     placement_timeout: Duration,
 }
 
@@ -53,40 +53,9 @@ impl Nomad {
     /// The cluster `env` names.
     pub fn with_env(env: HashMap<String, String>) -> Nomad {
         Nomad {
-            env,
+            connect: Connect::with_env(env),
             placement_timeout: PLACEMENT_TIMEOUT,
         }
-    }
-
-    /// Connection settings, onto a job's namespace and region (which win over
-    /// `NOMAD_NAMESPACE` and `NOMAD_REGION`, as `nomad-build run` does).
-    fn settings(&self, namespace: Option<&str>, region: Option<&str>) -> Settings {
-        let mut s = Settings::from_env(|k| self.env.get(k).cloned());
-        if let Some(n) = namespace {
-            s.namespace = Some(n.to_owned());
-        }
-        // `global` means "the agent's region" to a register; a read with `?region=global`
-        // would go to a region of that name.
-        if let Some(r) = region.filter(|r| *r != "global") {
-            s.region = Some(r.to_owned());
-        }
-        s
-    }
-
-    fn client(&self, namespace: Option<&str>, region: Option<&str>) -> Result<Client, String> {
-        Client::new(self.settings(namespace, region)).map_err(|e| e.to_string())
-    }
-}
-
-fn cluster_error(e: &ApiError, client: &Client) -> String {
-    match e {
-        ApiError::Status {
-            status: 403, body, ..
-        } => format!(
-            "the cluster at {} refused the token (`{body}`); check NOMAD_TOKEN",
-            client.address()
-        ),
-        other => other.to_string(),
     }
 }
 
@@ -97,27 +66,14 @@ impl Cluster for Nomad {
         report: &RunReporter,
         cancel: &CancelToken,
     ) -> Result<(), String> {
-        let first = &request
-            .compiled
-            .phases
-            .first()
-            .ok_or("the pipeline has no phase")?
-            .job
-            .job;
-        let client = self.client(first.namespace.as_deref(), first.region.as_deref())?;
-        let t = request.compiled.target;
-        let target = (u64::from(t.major), u64::from(t.minor), u64::from(t.patch));
-        match version::check(&client, first.region.as_deref(), target) {
-            Ok(Check::Supported { .. } | Check::Unknown(_)) => {}
-            Ok(Check::TooOld { server, build }) => {
-                return Err(format!(
-                    "the cluster is older than the jobs: server {server} runs Nomad {build}, \
-                     and the jobs are compiled for Nomad {}.{}.{} or later",
-                    t.major, t.minor, t.patch
-                ))
-            }
-            Err(e) => return Err(cluster_error(&e, &client)),
+        if request.compiled.phases.is_empty() {
+            return Err("the pipeline has no phase".to_owned());
         }
+        let client = self
+            .connect
+            .to_run(&request.compiled)
+            .map_err(|e| e.to_string())?
+            .client;
         let interrupt = Interrupt::default();
         let done = Arc::new(AtomicBool::new(false));
         // `run_cancel` fires the token; the runner hears it as its Ctrl-C.
@@ -139,7 +95,7 @@ impl Cluster for Nomad {
     }
 
     fn status(&self, job_id: &str) -> Result<String, String> {
-        let client = self.client(None, None)?;
+        let client = self.connect.client(None, None).map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         status::explain(&client, job_id, None, Color::Never, &mut out)?;
         Ok(String::from_utf8_lossy(&out).into_owned())
@@ -162,10 +118,8 @@ impl Cluster for Nomad {
             std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
         let nodes = nodes::parse(&text)
             .map_err(|e| format!("`{shown}` is not a node snapshot: {}", e.message))?;
-        let placements = placement::check_offline(&request.compiled, &request.phases, &nodes);
-        let mut sources = Sources::default();
-        let id = sources.add(request.shown.clone(), request.text.clone());
-        let (loaded, _) = crate::load::load(&mut sources, id, &request.vars);
+        let opened = &request.opened;
+        let placements = placement::check_offline(&opened.compiled, &request.phases, &nodes);
         let mut out = Vec::new();
         for p in &placements {
             let mut failures = Vec::new();
@@ -176,10 +130,10 @@ impl Cluster for Nomad {
                 }
             }
             if !p.places() {
-                if let (Some(loaded), Some(r)) = (&loaded, request.compiled.phase(p.phase)) {
-                    for f in Explainer::new(loaded).findings(&[(p, r)]) {
+                if let Some(r) = opened.compiled.phase(p.phase) {
+                    for f in Explainer::new(&opened.loaded).findings(&[(p, r)]) {
                         failures.push(
-                            diag::render(&f, &sources, Color::Never)
+                            diag::render(&f, &opened.sources, Color::Never)
                                 .trim_end()
                                 .to_owned(),
                         );
@@ -559,34 +513,6 @@ test/unit | the last line, without a newline";
                 cause: String::new()
             }),
             "job j was stopped"
-        );
-    }
-
-    #[test]
-    fn the_jobs_namespace_and_region_win_over_the_environment() {
-        let env: HashMap<String, String> = [
-            ("NOMAD_ADDR", "http://nomad.example:4646"),
-            ("NOMAD_TOKEN", "hunter2-secret"),
-            ("NOMAD_NAMESPACE", "env-ns"),
-            ("NOMAD_REGION", "env-region"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let n = Nomad::with_env(env);
-        let s = n.settings(Some("builds"), Some("global"));
-        assert_eq!(s.address, "http://nomad.example:4646");
-        assert_eq!(
-            s.token.as_ref().map(crate::cluster::client::Secret::expose),
-            Some("hunter2-secret")
-        );
-        assert_eq!(s.namespace.as_deref(), Some("builds"));
-        // `global` stands for the agent's region: the environment's stays.
-        assert_eq!(s.region.as_deref(), Some("env-region"));
-        let s = n.settings(None, Some("eu"));
-        assert_eq!(
-            (s.namespace.as_deref(), s.region.as_deref()),
-            (Some("env-ns"), Some("eu"))
         );
     }
 }
