@@ -5,7 +5,6 @@
 //! * [`connect`]: the cluster connection (environment, flags, the jobs' namespace and region),
 //!   the version check and the wording of a refused token;
 //! * [`events`]: what a run reports while it goes ([`events::Observer`]);
-//! * [`run`], [`plan`], [`status`]: the cluster use cases, each returning a typed result.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +17,7 @@ use crate::load::Loaded;
 use crate::render::Renderer;
 
 pub mod connect;
+pub mod events;
 mod mapping;
 
 /// Where the build.hcl comes from.

@@ -27,6 +27,7 @@ mod rules;
 mod run;
 mod schema;
 mod status;
+pub mod terminal;
 mod validate;
 
 /// Entry point of the binary.

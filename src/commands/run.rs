@@ -9,6 +9,8 @@ use crate::cluster::version::Check;
 use crate::cluster::wait::{self, Interrupt, Options, PhaseJob};
 use crate::diag::Color;
 
+use super::terminal::Terminal;
+
 /// Entry point of `run`.
 pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
     let policy = match super::load_policy(a.compile.policy.policy.as_deref(), color) {
@@ -79,11 +81,13 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
     let opts = Options {
         placement_timeout: a.placement_timeout,
         detach: a.detach,
-        live: std::io::stdout().is_terminal(),
-        color,
-        explain: Some((&prep.sources, &map)),
+        mapping: Some(&map),
     };
-    let report = wait::run(&client, &phases, &opts, &interrupt, &mut out);
+    let live = std::io::stdout().is_terminal();
+    let report = {
+        let mut terminal = Terminal::new(&mut out, live, Some(&prep.sources), color);
+        wait::run(&client, &phases, &opts, &interrupt, &mut terminal)
+    };
     let nothing_ran = report
         .rows
         .iter()
