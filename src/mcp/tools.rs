@@ -613,12 +613,8 @@ fn run_id_of(compiled: &Compiled) -> String {
     compiled
         .phases
         .first()
-        .and_then(|r| serde_json::to_value(&r.job).ok())
-        .and_then(|v| {
-            v["Job"]["Meta"]["nomad-build.run-id"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .and_then(|r| r.job.job.meta.get("nomad-build.run-id"))
+        .cloned()
         .unwrap_or_default()
 }
 
