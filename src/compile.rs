@@ -117,6 +117,19 @@ pub fn compile(
     opts: &CompileOptions,
     renderer: &Renderer<'_>,
 ) -> (Option<Compiled>, Vec<Finding>) {
+    let (compiled, findings) = compile_loaded(sources, file, path, opts, renderer);
+    (compiled.map(|(c, _)| c), findings)
+}
+
+/// [`compile`], keeping the loaded file beside the jobs (its spans point at the settings
+/// behind each job field).
+pub fn compile_loaded(
+    sources: &mut Sources,
+    file: FileId,
+    path: &Path,
+    opts: &CompileOptions,
+    renderer: &Renderer<'_>,
+) -> (Option<(Compiled, Loaded)>, Vec<Finding>) {
     let flag = opts
         .nomad_version
         .as_deref()
@@ -235,7 +248,7 @@ pub fn compile(
         registries: p.registry.clone(),
         target,
     };
-    (Some(compiled), findings)
+    (Some((compiled, loaded)), findings)
 }
 
 /// Where a target came from, for its diagnostics.
@@ -392,19 +405,32 @@ pub fn compile_file(
     renderer: &Renderer<'_>,
 ) -> (Sources, Option<Compiled>, Vec<Finding>) {
     let mut sources = Sources::default().with_command_line(opts.command_line.clone());
-    match load::read_input(path, stdin_name) {
-        Ok((name, text)) => {
-            let id = sources.add(name, text);
+    match read(&mut sources, path, stdin_name) {
+        Ok(id) => {
             let (compiled, findings) = compile(&mut sources, id, path, opts, renderer);
             (sources, compiled, findings)
         }
+        Err(f) => (sources, None, vec![*f]),
+    }
+}
+
+/// Reads `path` (`-` is standard input, shown as `stdin_name`) into `sources`; an unreadable
+/// file is a `file-unreadable` finding at the argument that names it.
+pub fn read(
+    sources: &mut Sources,
+    path: &Path,
+    stdin_name: Option<&str>,
+) -> Result<FileId, Box<Finding>> {
+    match load::read_input(path, stdin_name) {
+        Ok((name, text)) => Ok(sources.add(name, text)),
         Err(e) => {
             let shown = path.display().to_string();
             let (id, span) = sources.argument_span(&shown);
-            let f = rules::file_unreadable::RULE
-                .finding(id, span, format!("cannot read `{shown}`: {e}"))
-                .label("this file");
-            (sources, None, vec![f])
+            Err(Box::new(
+                rules::file_unreadable::RULE
+                    .finding(id, span, format!("cannot read `{shown}`: {e}"))
+                    .label("this file"),
+            ))
         }
     }
 }

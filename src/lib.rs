@@ -12,8 +12,11 @@
 //!
 //! [`target`] is the Nomad release the jobs are compiled for; [`diag`] holds findings and their
 //! formats; [`commands`] are thin layers over the library, one file a command, with [`cli`]
-//! their argument types; [`local`] runs compiled jobs on this machine.
+//! their argument types; [`local`] runs compiled jobs on this machine. [`app`] holds the use
+//! cases under the commands and the MCP server ([`mcp`]): opening a build.hcl, the cluster
+//! connection, and the typed events of a run on the cluster ([`cluster`]).
 
+pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -131,3 +131,41 @@ fn python_sdk_client_drives_the_server() {
         }
     }
 }
+
+/// What `run` and `local` print for people. The MCP server gets typed events and reports; a
+/// file under `src/mcp` that mentions one of these is reading another component's text.
+const HUMAN_OUTPUT: &[&str] = &[
+    "Terminated: Exit Code",
+    "Exit Code: ",
+    ": Started",
+    "registered job ",
+    "placed on node",
+    "waiting for placement",
+    "PHASE  TASK",
+    "\"PHASE\"",
+    "\" | \"",
+    "\" ! \"",
+    "▶ ",
+];
+
+#[test]
+fn the_server_reads_no_text_that_run_printed() {
+    let mut found = Vec::new();
+    let mut dirs = vec![common::root().join("src/mcp")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src/mcp is readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            for (i, line) in text.lines().enumerate() {
+                for p in HUMAN_OUTPUT.iter().filter(|p| line.contains(**p)) {
+                    found.push(format!("{}:{}: `{p}`", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -7,11 +7,10 @@ mod common;
 use common::mcp::Mcp;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 const USER: &str = "gitlab-ci-token";
 const TOKEN: &str = "glcbt-64_Zq8sEcReT";

@@ -562,6 +562,8 @@ fn client(d: &Double) -> nomad_build::cluster::client::Client {
 #[test]
 fn a_job_submitted_with_stop_true_is_detected_not_waited_on() {
     use nomad_build::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob};
+    use nomad_build::commands::terminal::Terminal;
+    use nomad_build::diag::Color;
     let d = Double::start("all-pass");
     let mut job = build_job("s1");
     job["Job"]["Stop"] = Value::Bool(true);
@@ -569,13 +571,17 @@ fn a_job_submitted_with_stop_true_is_detected_not_waited_on() {
     let opts = Options {
         placement_timeout: Duration::from_secs(60),
         detach: false,
-        live: false,
-        color: nomad_build::diag::Color::Never,
-        explain: None,
+        mapping: None,
     };
     let mut out = Vec::new();
     let start = Instant::now();
-    let report = wait::run(&client(&d), &phases, &opts, &Interrupt::default(), &mut out);
+    let report = wait::run(
+        &client(&d),
+        &phases,
+        &opts,
+        &Interrupt::default(),
+        &mut Terminal::new(&mut out, false, None, Color::Never),
+    );
     assert!(start.elapsed() < Duration::from_secs(10));
     assert_eq!(
         String::from_utf8_lossy(&out),
@@ -1028,6 +1034,8 @@ fn tls_like_the_nomad_cli() {
 #[test]
 fn a_job_with_count_0_is_not_waited_on_and_status_says_why() {
     use nomad_build::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob};
+    use nomad_build::commands::terminal::Terminal;
+    use nomad_build::diag::Color;
     let d = Double::start("all-pass");
     let mut job = build_job("c0");
     job["Job"]["TaskGroups"][0]["Count"] = Value::from(0);
@@ -1035,12 +1043,16 @@ fn a_job_with_count_0_is_not_waited_on_and_status_says_why() {
     let opts = Options {
         placement_timeout: Duration::from_secs(60),
         detach: false,
-        live: false,
-        color: nomad_build::diag::Color::Never,
-        explain: None,
+        mapping: None,
     };
     let mut out = Vec::new();
-    let report = wait::run(&client(&d), &phases, &opts, &Interrupt::default(), &mut out);
+    let report = wait::run(
+        &client(&d),
+        &phases,
+        &opts,
+        &Interrupt::default(),
+        &mut Terminal::new(&mut out, false, None, Color::Never),
+    );
     assert_eq!(
         String::from_utf8_lossy(&out),
         "build: registered job hello-build-c0 (evaluation 00000001)\n\
@@ -1083,14 +1095,14 @@ fn status_maps_to_the_build_hcl_only_when_it_is_the_one_the_job_came_from() {
 #[test]
 fn ctrl_c_while_waiting_for_placement_stops_the_job() {
     use nomad_build::cluster::wait::{self, Interrupt, Options, Outcome, PhaseJob};
+    use nomad_build::commands::terminal::Terminal;
+    use nomad_build::diag::Color;
     let d = Double::start("never-placeable");
     let phases = [PhaseJob::new("build", build_job("i1")).expect("has an ID")];
     let opts = Options {
         placement_timeout: Duration::from_secs(60),
         detach: false,
-        live: false,
-        color: nomad_build::diag::Color::Never,
-        explain: None,
+        mapping: None,
     };
     let interrupt = Interrupt::default();
     let mut out = Vec::new();
@@ -1101,7 +1113,13 @@ fn ctrl_c_while_waiting_for_placement_stops_the_job() {
             placement_blocked(&d, "hello-build-i1");
             interrupt.trigger();
         });
-        wait::run(&client(&d), &phases, &opts, &interrupt, &mut out)
+        wait::run(
+            &client(&d),
+            &phases,
+            &opts,
+            &interrupt,
+            &mut Terminal::new(&mut out, false, None, Color::Never),
+        )
     });
     assert!(start.elapsed() < Duration::from_secs(5));
     assert_eq!(report.outcome, Outcome::Interrupted);

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use crate::app::{self, Input, Opened, Source};
 use crate::cli::{Cli, ColorChoice, Command, CompileArgs, VarArgs};
-use crate::compile::{self, CompileOptions, Compiled};
+use crate::compile::{CompileOptions, Compiled};
 use crate::diag::{self, Color, CommandLine, Finding, Sources};
-use crate::load::{self, VarInputs};
+use crate::load::VarInputs;
 use crate::phase::Phase;
 use crate::policy::{Policy, PolicyError};
-use crate::render::{Renderer, Templates};
 
 mod completions;
 mod init;
@@ -27,6 +27,7 @@ mod rules;
 mod run;
 mod schema;
 mod status;
+pub mod terminal;
 mod validate;
 
 /// Entry point of the binary.
@@ -76,6 +77,14 @@ fn usage_error(msg: &str, hint: &str) -> u8 {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "error: {msg}\n\nhint: {hint}");
     2
+}
+
+/// Prints why there is no usable cluster connection (`error: …`, then its hint).
+fn print_refused(e: &app::connect::Refused) {
+    match e.hint() {
+        Some(hint) => eprintln!("error: {e}\n\nhint: {hint}"),
+        None => eprintln!("error: {e}"),
+    }
 }
 
 /// The usage error for a `--phase` the pipeline does not declare.
@@ -145,22 +154,6 @@ fn load_policy(path: Option<&Path>, color: Color) -> Result<Option<Arc<Policy>>,
     }
 }
 
-/// The templates of a command: the embedded ones with `--templates DIR` applied, unless the
-/// policy does not allow template overrides (a `policy-templates` finding at the flag).
-fn templates(
-    dir: Option<&Path>,
-    policy: Option<&Policy>,
-    sources: &mut Sources,
-) -> Result<Templates, Box<Finding>> {
-    if let (Some(dir), Some(policy)) = (dir, policy) {
-        if !policy.allows_templates() {
-            let (cmd, span) = sources.flag_span("--templates", &dir.display().to_string());
-            return Err(Box::new(policy.templates_refused(cmd, span)));
-        }
-    }
-    compile::templates(dir, sources)
-}
-
 /// Prints the notice of [`crate::policy::unpinned_notice`] when `compiled` reads secrets and
 /// no policy pins where they go.
 fn notice_unpinned(compiled: &Compiled, policy: Option<&Policy>) {
@@ -172,7 +165,8 @@ fn notice_unpinned(compiled: &Compiled, policy: Option<&Policy>) {
 }
 
 /// Reads and compiles the file of a command that needs jobs, printing its diagnostics, then
-/// `failed: N errors; nothing was <done>` when it fails. `Err` is the exit code (1).
+/// `failed: N errors; nothing was <done>` when it fails. `Err` is the exit code (1, or 2 for
+/// an unusable policy).
 fn compile_command(
     command: &'static str,
     file: &Path,
@@ -182,46 +176,57 @@ fn compile_command(
     done: &str,
 ) -> Result<Compiled, u8> {
     let policy = load_policy(args.policy.policy.as_deref(), color)?;
-    let mut sources = Sources::default().with_command_line(Some(command_line()));
-    let opts = CompileOptions {
-        vars: var_inputs(&args.vars),
-        run_id: args.run_id.clone(),
+    let opened = open(
         command,
+        file,
+        stdin_name,
+        args,
+        args.run_id.clone(),
+        policy,
+        color,
+        done,
+    )?;
+    Ok(opened.compiled)
+}
+
+/// [`app::open`] for a command: its diagnostics printed, `failed: N errors; nothing was
+/// <done>` when it fails. `Err` is the exit code (1).
+#[allow(clippy::too_many_arguments)]
+fn open(
+    command: &'static str,
+    file: &Path,
+    stdin_name: Option<&str>,
+    args: &CompileArgs,
+    run_id: Option<String>,
+    policy: Option<Arc<Policy>>,
+    color: Color,
+    done: &str,
+) -> Result<Opened, u8> {
+    let options = CompileOptions {
+        vars: var_inputs(&args.vars),
+        run_id,
+        command,
+        command_line: Some(command_line()),
         nomad_version: args.target.nomad_version.clone(),
-        policy: policy.clone(),
+        policy,
         ..Default::default()
     };
-    let id = match load::read_input(file, stdin_name) {
-        Ok((name, text)) => sources.add(name, text),
-        Err(e) => {
-            let shown = file.display().to_string();
-            let (id, span) = sources.argument_span(&shown);
-            let f = crate::rules::file_unreadable::RULE
-                .finding(id, span, format!("cannot read `{shown}`: {e}"))
-                .label("this file");
-            report(&mut vec![f], &sources, color);
-            eprintln!("failed: 1 error; nothing was {done}");
-            return Err(1);
-        }
+    let input = Input {
+        source: Source::Path {
+            path: file.to_path_buf(),
+            stdin_name: stdin_name.map(str::to_owned),
+        },
+        templates: args.templates.clone(),
     };
-    let templates = match templates(args.templates.as_deref(), policy.as_deref(), &mut sources) {
-        Ok(t) => t,
-        Err(f) => {
-            report(&mut vec![*f], &sources, color);
-            eprintln!("failed: 1 error; nothing was {done}");
-            return Err(1);
+    match app::open(&input, &options) {
+        Ok(mut opened) => {
+            report(&mut opened.findings, &opened.sources, color);
+            Ok(opened)
         }
-    };
-    let renderer = Renderer::new(&templates);
-    let (compiled, mut findings) = compile::compile(&mut sources, id, file, &opts, &renderer);
-    let (errors, _) = report(&mut findings, &sources, color);
-    match compiled.filter(|_| errors == 0) {
-        Some(c) => Ok(c),
-        None => {
-            eprintln!(
-                "failed: {}; nothing was {done}",
-                plural(errors.max(1), "error")
-            );
+        Err(mut failed) => {
+            let errors = failed.errors();
+            report(&mut failed.findings, &failed.sources, color);
+            eprintln!("failed: {}; nothing was {done}", plural(errors, "error"));
             Err(1)
         }
     }

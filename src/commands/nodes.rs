@@ -4,9 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::run::{cluster_error, settings};
+use crate::app::connect::{Connect, Refused};
 use crate::cli::{NodesCommand, NodesSnapshotArgs};
-use crate::cluster::client::Client;
 use crate::cluster::{exit, nodes};
 
 /// Entry point of `nodes`.
@@ -17,15 +16,11 @@ pub(super) fn run(c: &NodesCommand) -> u8 {
 }
 
 fn snapshot(a: &NodesSnapshotArgs) -> u8 {
-    let client = match Client::new(settings(
-        a.address.as_deref(),
-        a.token.as_deref(),
-        None,
-        None,
-    )) {
+    let connect = Connect::from_process(a.address.as_deref(), a.token.as_deref());
+    let client = match connect.client(None, None) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::print_refused(&e);
             return exit::CLUSTER;
         }
     };
@@ -34,7 +29,7 @@ fn snapshot(a: &NodesSnapshotArgs) -> u8 {
         Err(e) => {
             eprintln!(
                 "error: reading the nodes: {}",
-                cluster_error(&e, &client, "node:read")
+                Refused::request(&e, &client, "node:read")
             );
             return exit::CLUSTER;
         }

@@ -5,16 +5,15 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::run::settings;
 use super::{command_line, plural, report, undeclared_phase, var_inputs};
+use crate::app::connect::Connect;
+use crate::app::{self, Input, Source as FileSource};
 use crate::cli::{PlanArgs, ReportFormat};
 use crate::cluster::client::Client;
 use crate::cluster::{self, describe_error, exit, Action};
 use crate::compile::{self, CompileOptions};
 use crate::diag::{self, Color, Finding, Sources};
-use crate::load;
 use crate::placement::{self, nodes, Explainer};
-use crate::render::Renderer;
 
 /// Exit code when the node snapshot cannot be read or is not one.
 const SNAPSHOT_ERROR: u8 = 3;
@@ -34,47 +33,25 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut sources = Sources::default().with_command_line(Some(command_line()));
-    let mut findings: Vec<Finding> = Vec::new();
-    let opts = CompileOptions {
+    let options = CompileOptions {
         policy: policy.clone(),
         vars: var_inputs(&a.compile.vars),
         run_id: a.compile.run_id.clone(),
         command: "nomad-build plan",
+        command_line: Some(command_line()),
         nomad_version: a.compile.target.nomad_version.clone(),
         ..Default::default()
     };
-    let compiled = match load::read_input(&a.file, a.stdin_filename.as_deref()) {
-        Err(e) => {
-            let shown = a.file.display().to_string();
-            let (id, span) = sources.argument_span(&shown);
-            findings.push(
-                crate::rules::file_unreadable::RULE
-                    .finding(id, span, format!("cannot read `{shown}`: {e}"))
-                    .label("this file"),
-            );
-            None
-        }
-        Ok((name, text)) => {
-            let id = sources.add(name, text);
-            match super::templates(
-                a.compile.templates.as_deref(),
-                policy.as_deref(),
-                &mut sources,
-            ) {
-                Err(f) => {
-                    findings.push(*f);
-                    None
-                }
-                Ok(templates) => {
-                    let renderer = Renderer::new(&templates);
-                    let (c, mut f) = compile::compile(&mut sources, id, &a.file, &opts, &renderer);
-                    findings.append(&mut f);
-                    c.filter(|_| !findings.iter().any(Finding::is_error))
-                        .map(|c| (id, c))
-                }
-            }
-        }
+    let input = Input {
+        source: FileSource::Path {
+            path: a.file.clone(),
+            stdin_name: a.stdin_filename.clone(),
+        },
+        templates: a.compile.templates.clone(),
+    };
+    let (mut sources, mut findings, compiled) = match app::open(&input, &options) {
+        Ok(o) => (o.sources, o.findings, Some((o.compiled, o.loaded))),
+        Err(f) => (f.sources, f.findings, None),
     };
     let nodes = match &a.nodes {
         Some(path) => match read_snapshot(path, &mut sources) {
@@ -89,24 +66,18 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
     // Online: the client is made once the jobs compiled (they carry namespace and region).
     let nodes = match (nodes, &compiled) {
         (Some(n), _) => Some(n),
-        (None, Some((_, c))) if a.nodes.is_none() => {
-            let first = &c.phases[0].job.job;
-            match Client::new(settings(
-                a.address.as_deref(),
-                a.token.as_deref(),
-                first.namespace.as_deref(),
-                first.region.as_deref(),
-            )) {
+        (None, Some((c, _))) if a.nodes.is_none() => {
+            match Connect::from_process(a.address.as_deref(), a.token.as_deref()).for_jobs(c) {
                 Ok(client) => Some(Source::Cluster(client)),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    super::print_refused(&e);
                     return exit::CLUSTER;
                 }
             }
         }
         (None, _) => None,
     };
-    let (Some((file, compiled)), Some(nodes)) = (compiled, nodes) else {
+    let (Some((compiled, loaded)), Some(nodes)) = (compiled, nodes) else {
         let code = if findings.iter().any(|f| f.rule == "invalid-node-snapshot") {
             SNAPSHOT_ERROR
         } else {
@@ -136,15 +107,12 @@ pub(super) fn run(a: &PlanArgs, color: Color) -> u8 {
             }
         },
     };
-    // The spans of build.hcl's values, for pointing at the settings behind each constraint.
-    let (loaded, _) = load::load(&mut sources, file, &opts.vars);
-    if let Some(loaded) = &loaded {
-        let pairs: Vec<_> = placements
-            .iter()
-            .filter_map(|p| compiled.phase(p.phase).map(|r| (p, r)))
-            .collect();
-        findings.extend(Explainer::new(loaded).findings(&pairs));
-    }
+    // The spans of build.hcl's values point at the settings behind each constraint.
+    let pairs: Vec<_> = placements
+        .iter()
+        .filter_map(|p| compiled.phase(p.phase).map(|r| (p, r)))
+        .collect();
+    findings.extend(Explainer::new(&loaded).findings(&pairs));
     let failed = placements.iter().filter(|p| !p.places()).count();
     let errors = findings.iter().filter(|f| f.is_error()).count();
     output(a, &mut findings, &sources, color, Some(&placements));

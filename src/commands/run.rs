@@ -1,226 +1,15 @@
 //! `nomad-build run`: compile like `render`, then run the phases on a Nomad cluster.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
-use crate::cli::{RunArgs, VarArgs};
-use crate::cluster::client::{ApiError, Client, Secret, Settings};
+use crate::app::connect::Connect;
+use crate::cli::RunArgs;
 use crate::cluster::exit;
-use crate::cluster::explain::{self, Mapping, Origin};
-use crate::cluster::version::{self, Check};
+use crate::cluster::version::Check;
 use crate::cluster::wait::{self, Interrupt, Options, PhaseJob};
-use crate::compile::{self, CompileOptions, Compiled};
-use crate::diag::{self, Color, Finding, Sources};
-use crate::load::{self, Loaded, VarInputs};
-use crate::render::Renderer;
+use crate::diag::Color;
 
-/// A compiled file with what `run` and `status` need besides the jobs.
-pub(super) struct Prepared {
-    /// Sources, the build.hcl first.
-    pub sources: Sources,
-    /// The compiled phases.
-    pub compiled: Compiled,
-    /// The loaded model (for spans).
-    pub loaded: Loaded,
-    /// sha256 of the build.hcl bytes.
-    pub source_sha256: String,
-}
-
-/// Compiles `file` exactly like `render`, printing diagnostics; `Err` carries the exit code.
-pub(super) fn prepare(
-    file: &Path,
-    vars: &VarArgs,
-    run_id: Option<String>,
-    templates: Option<&Path>,
-    nomad_version: Option<String>,
-    policy: Option<std::sync::Arc<crate::policy::Policy>>,
-    color: Color,
-) -> Result<Prepared, u8> {
-    let mut sources = Sources::default();
-    let (name, text) = match load::read_input(file, None) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", file.display());
-            return Err(1);
-        }
-    };
-    let source_sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
-    let id = sources.add(name, text);
-    let inputs = VarInputs {
-        cli: vars.vars.clone(),
-        files: vars.var_files.clone(),
-        env: Vec::new(),
-    }
-    .with_process_env();
-    let templates = match super::templates(templates, policy.as_deref(), &mut sources) {
-        Ok(t) => t,
-        Err(f) => {
-            print_findings(&mut vec![*f], &sources, color);
-            return Err(1);
-        }
-    };
-    let opts = CompileOptions {
-        vars: inputs.clone(),
-        run_id,
-        nomad_version,
-        policy,
-        ..CompileOptions::default()
-    };
-    let renderer = Renderer::new(&templates);
-    let (compiled, mut findings) = compile::compile(&mut sources, id, file, &opts, &renderer);
-    let errors = print_findings(&mut findings, &sources, color);
-    let Some(compiled) = compiled.filter(|_| errors == 0) else {
-        eprintln!(
-            "failed: {} error{}; nothing was submitted",
-            errors.max(1),
-            if errors.max(1) == 1 { "" } else { "s" }
-        );
-        return Err(1);
-    };
-    let (loaded, _) = load::load(&mut sources, id, &inputs);
-    let Some(loaded) = loaded else {
-        return Err(1);
-    };
-    Ok(Prepared {
-        sources,
-        compiled,
-        loaded,
-        source_sha256,
-    })
-}
-
-fn print_findings(findings: &mut Vec<Finding>, sources: &Sources, color: Color) -> usize {
-    diag::sort(findings);
-    let mut err = std::io::stderr().lock();
-    for f in findings.iter() {
-        let _ = write!(err, "{}", diag::render(f, sources, color));
-        let _ = writeln!(err);
-    }
-    findings.iter().filter(|f| f.is_error()).count()
-}
-
-/// Where the jobs' placement requirements come from in the build.hcl.
-pub(super) fn mapping(prep: &Prepared) -> Mapping {
-    let l = &prep.loaded;
-    let (name, p) = l.pipeline();
-    let base = format!("/pipeline/{name}");
-    let mut m = Mapping {
-        file: l.file,
-        ..Mapping::default()
-    };
-    for (i, c) in p.nomad.constraint.iter().enumerate() {
-        let key = format!(
-            "{} {} {}",
-            c.attribute.as_deref().unwrap_or_default(),
-            c.operator.as_deref().unwrap_or("="),
-            c.value.as_deref().unwrap_or_default()
-        );
-        m.constraints.push((
-            key,
-            Origin {
-                span: l.span(&format!("{base}/nomad/constraint/{i}")),
-                note: "this constraint (every job has it)".to_owned(),
-            },
-        ));
-    }
-    if p.build.privileged.unwrap_or(true) {
-        m.constraints.push((
-            "${attr.driver.docker.privileged.enabled} = true".to_owned(),
-            Origin {
-                span: l.key_span(&format!("{base}/build/privileged")),
-                note: "added by nomad-build: the build task runs privileged, so its client needs `allow_privileged = true` in the docker plugin".to_owned(),
-            },
-        ));
-    }
-    if p.vault.is_some() {
-        for key in [
-            "${attr.vault.version} semver >= 0.6.1",
-            "${attr.nomad.version} semver >= 1.7.0-a",
-        ] {
-            m.constraints.push((
-                key.to_owned(),
-                Origin {
-                    span: l.key_span(&format!("{base}/vault")),
-                    note: explain::implicit(key).unwrap_or_default().to_owned(),
-                },
-            ));
-        }
-    }
-    m.checks.push((
-        "missing drivers".to_owned(),
-        Origin {
-            span: l.key_span(&base),
-            note: "every task of the pipeline uses the docker driver; nodes without a healthy one are filtered".to_owned(),
-        },
-    ));
-    if p.build.cache.is_some() {
-        m.checks.push((
-            "missing compatible host volumes".to_owned(),
-            Origin {
-                span: l.span(&format!("{base}/build/cache/host_volume")),
-                note: "nodes without this host volume are filtered".to_owned(),
-            },
-        ));
-    }
-    m.resources.push((
-        "build/build".to_owned(),
-        Origin {
-            span: l.key_span(&format!("{base}/build/resources")),
-            note: "the build task requests these resources".to_owned(),
-        },
-    ));
-    for t in p.test.keys() {
-        m.resources.push((
-            format!("test/{t}"),
-            Origin {
-                span: l.key_span(&format!("{base}/test/{t}/resources")),
-                note: format!("test `{t}` requests these resources"),
-            },
-        ));
-    }
-    m.resources.push((
-        "publish/publish".to_owned(),
-        Origin {
-            span: l.key_span(&format!("{base}/publish")),
-            note: "the publish job requests its default resources".to_owned(),
-        },
-    ));
-    m.placement = Some(Origin {
-        span: l.key_span(&format!("{base}/nomad")),
-        note: "the jobs run in these datacenters and node pool (default: every datacenter, pool `default`)".to_owned(),
-    });
-    m
-}
-
-/// Connection settings from the environment and the flags, onto the job's namespace and
-/// region (the job's win over `NOMAD_NAMESPACE`/`NOMAD_REGION`, as for `nomad job run`).
-pub(super) fn settings(
-    address: Option<&str>,
-    token: Option<&str>,
-    namespace: Option<&str>,
-    region: Option<&str>,
-) -> Settings {
-    let mut s = Settings::from_env(|k| std::env::var(k).ok());
-    // Task logs and error bodies are redacted like MCP's results (VAULT_TOKEN, *_PASSWORD…).
-    s.redact = crate::redact::Redactor::from_env();
-    if let Some(a) = address {
-        a.clone_into(&mut s.address);
-    }
-    if let Some(t) = token {
-        s.token = Some(Secret::new(t));
-    }
-    if let Some(n) = namespace {
-        s.namespace = Some(n.to_owned());
-    }
-    // `global` is the jobs' default and means "the agent's region" to a register; a read
-    // with `?region=global` would be forwarded to a region of that name, so send none.
-    if let Some(r) = region.filter(|r| *r != "global") {
-        s.region = Some(r.to_owned());
-    }
-    s
-}
+use super::terminal::Terminal;
 
 /// Entry point of `run`.
 pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
@@ -228,14 +17,15 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let prep = match prepare(
+    let prep = match super::open(
+        "nomad-build run",
         &a.file,
-        &a.compile.vars,
+        None,
+        &a.compile,
         a.compile.run_id.clone(),
-        a.compile.templates.as_deref(),
-        a.compile.target.nomad_version.clone(),
         policy.clone(),
         color,
+        "submitted",
     ) {
         Ok(p) => p,
         Err(code) => return code,
@@ -261,40 +51,21 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
             }
         }
     }
-    let first = &prep.compiled.phases[0].job.job;
-    let settings = settings(
-        a.address.as_deref(),
-        a.token.as_deref(),
-        first.namespace.as_deref(),
-        first.region.as_deref(),
-    );
-    let client = match Client::new(settings) {
-        Ok(c) => c,
+    let connect = Connect::from_process(a.address.as_deref(), a.token.as_deref());
+    // Not locked: the live status line (indicatif) writes to stdout from its own thread.
+    let mut out = std::io::stdout();
+    let client = match connect.to_run(&prep.compiled) {
+        Ok(c) => {
+            if let Check::Unknown(why) = &c.version {
+                let _ = writeln!(out, "warning: cluster version: {why}");
+            }
+            c.client
+        }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::print_refused(&e);
             return exit::CLUSTER;
         }
     };
-    // Not locked: the live status line (indicatif) writes to stdout from its own thread.
-    let mut out = std::io::stdout();
-    let t = prep.compiled.target;
-    let target = (u64::from(t.major), u64::from(t.minor), u64::from(t.patch));
-    match version::check(&client, first.region.as_deref(), target) {
-        Ok(Check::Supported { .. }) => {}
-        Ok(Check::TooOld { server, build }) => {
-            eprintln!(
-                "error: the cluster is older than the jobs: server {server} runs Nomad {build}, and the jobs are compiled for Nomad {t} or later\n\nhint: upgrade the servers, or compile for the cluster's version (--nomad-version, or `nomad {{ version }}` in the build.hcl)"
-            );
-            return exit::CLUSTER;
-        }
-        Ok(Check::Unknown(why)) => {
-            let _ = writeln!(out, "warning: cluster version: {why}");
-        }
-        Err(e) => {
-            eprintln!("error: {}", cluster_error(&e, &client, "node:read"));
-            return exit::CLUSTER;
-        }
-    }
     let interrupt = Interrupt::default();
     {
         let i = interrupt.clone();
@@ -306,15 +77,17 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
             }
         });
     }
-    let map = mapping(&prep);
+    let map = prep.mapping();
     let opts = Options {
         placement_timeout: a.placement_timeout,
         detach: a.detach,
-        live: std::io::stdout().is_terminal(),
-        color,
-        explain: Some((&prep.sources, &map)),
+        mapping: Some(&map),
     };
-    let report = wait::run(&client, &phases, &opts, &interrupt, &mut out);
+    let live = std::io::stdout().is_terminal();
+    let report = {
+        let mut terminal = Terminal::new(&mut out, live, Some(&prep.sources), color);
+        wait::run(&client, &phases, &opts, &interrupt, &mut terminal)
+    };
     let nothing_ran = report
         .rows
         .iter()
@@ -329,24 +102,4 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
         eprintln!("error: {msg}");
     }
     report.outcome.exit_code()
-}
-
-/// A failed request outside a job's life (versions, nodes, plans): `capability` is what the
-/// token needs.
-pub(super) fn cluster_error(e: &ApiError, client: &Client, capability: &str) -> String {
-    match e {
-        ApiError::Status {
-            status: 403, body, ..
-        } if body.ends_with("ACL token not found") => format!(
-            "the cluster at {} refused the token (`{body}`); check NOMAD_TOKEN or --token",
-            client.address()
-        ),
-        ApiError::Status {
-            status: 403, body, ..
-        } => format!(
-            "the cluster at {} refused the token (`{body}`): it needs `{capability}`; check NOMAD_TOKEN or --token",
-            client.address()
-        ),
-        other => other.to_string(),
-    }
 }

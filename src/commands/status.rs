@@ -2,13 +2,11 @@
 
 use std::io::Write;
 
-use crate::cli::StatusArgs;
-use crate::cluster::client::Client;
+use crate::app::connect::Connect;
+use crate::cli::{CompileArgs, StatusArgs};
 use crate::cluster::status::{self, State};
 use crate::cluster::{api, exit};
 use crate::diag::Color;
-
-use super::run::{mapping, prepare, settings};
 
 /// Entry point of `status`.
 pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
@@ -20,7 +18,20 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
     let with_file = a.run_id.is_some() || a.file.exists();
     let prep = if with_file {
         let run_id = a.run_id.clone().or_else(|| Some("status".to_owned()));
-        match prepare(&a.file, &a.vars, run_id, None, None, None, color) {
+        let args = CompileArgs {
+            vars: a.vars.clone(),
+            ..CompileArgs::default()
+        };
+        match super::open(
+            "nomad-build status",
+            &a.file,
+            None,
+            &args,
+            run_id,
+            None,
+            color,
+            "submitted",
+        ) {
             Ok(p) => Some(p),
             Err(code) if a.run_id.is_some() => return code,
             Err(_) => None,
@@ -44,19 +55,15 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
         .clone()
         .or_else(|| first.and_then(|j| j.namespace.clone()));
     let region = first.and_then(|j| j.region.clone());
-    let client = match Client::new(settings(
-        a.address.as_deref(),
-        a.token.as_deref(),
-        namespace.as_deref(),
-        region.as_deref(),
-    )) {
+    let connect = Connect::from_process(a.address.as_deref(), a.token.as_deref());
+    let client = match connect.client(namespace.as_deref(), region.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::print_refused(&e);
             return exit::CLUSTER;
         }
     };
-    let map = prep.as_ref().map(mapping);
+    let map = prep.as_ref().map(crate::app::Opened::mapping);
     let mut out = std::io::stdout().lock();
     let mut code = 0;
     for (i, job) in jobs.iter().enumerate() {
@@ -80,7 +87,7 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
             }
         };
         let matching = match (&prep, &source) {
-            (Some(p), Some(s)) => *s == p.source_sha256,
+            (Some(p), Some(s)) => *s == p.source_sha256(),
             _ => false,
         };
         let explain = match (&prep, &map) {

@@ -66,22 +66,16 @@ pub struct RunRequest {
 }
 
 /// A placement check to make.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PlanRequest {
-    /// The compiled pipeline.
-    pub compiled: Compiled,
+    /// The compiled pipeline, with the loaded build.hcl its findings point into.
+    pub opened: crate::app::Opened,
     /// The phases to check, in run order, each declared by the pipeline.
     pub phases: Vec<Phase>,
     /// A node snapshot file (canonical, below the root) instead of the cluster's nodes.
     pub nodes: Option<PathBuf>,
     /// The server's root (canonical), for naming files in messages.
     pub root: PathBuf,
-    /// How results name the build.hcl (relative to the root).
-    pub shown: String,
-    /// The build.hcl's text, for pointing at its settings.
-    pub text: String,
-    /// The variables it was compiled with.
-    pub vars: crate::load::VarInputs,
 }
 
 /// Whether one phase's job can be placed.
@@ -734,7 +728,7 @@ pub(crate) mod tests {
                 .iter()
                 .map(|p| PhasePlan {
                     phase: (*p).into(),
-                    job_id: format!("{}-{p}", request.compiled.pipeline),
+                    job_id: format!("{}-{p}", request.opened.compiled.pipeline),
                     placeable: !self.fail.contains(p),
                     failures: if self.fail.contains(p) {
                         vec!["group main: no node has driver podman".into()]

@@ -21,12 +21,12 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use super::runs::{self, PhaseName, PhasePlan, PlanRequest, RunRequest, RunStatus};
 use super::safety::{read_text, Resolved};
 use super::{Server, Shared};
+use crate::app;
 use crate::compile::{self, CompileOptions, Compiled};
 use crate::diag::{self, Color, Finding, Sources};
 use crate::emit::{self, Format};
 use crate::load::VarInputs;
 use crate::phase::Phase;
-use crate::render::Renderer;
 
 /// The longest a call may wait for a run (`wait_seconds`).
 pub const MAX_WAIT_SECONDS: u64 = 600;
@@ -451,13 +451,14 @@ impl Shared {
         })
     }
 
-    /// Compiles `input`; the findings point into the returned sources.
+    /// Compiles `input`; the findings point into the returned sources. `Err` when the
+    /// `templates` argument is refused.
     fn compile(
         &self,
         input: &Input,
         opts: &CompileOptions,
         templates: Option<&str>,
-    ) -> Result<(Sources, Option<Compiled>, Vec<Finding>), String> {
+    ) -> Result<Result<app::Opened, Box<app::Failed>>, String> {
         if templates.is_some() {
             if !self.allow_templates {
                 return Err(
@@ -476,17 +477,15 @@ impl Shared {
             }
         }
         let templates = templates.map(|t| self.root.existing(t)).transpose()?;
-        let mut sources = Sources::default();
-        let id = sources.add(input.file.shown.clone(), input.text.clone());
-        let templates =
-            match compile::templates(templates.as_ref().map(|t| t.path.as_path()), &mut sources) {
-                Ok(t) => t,
-                Err(f) => return Ok((sources, None, vec![*f])),
-            };
-        let renderer = Renderer::new(&templates);
-        let (compiled, findings) =
-            compile::compile(&mut sources, id, &input.file.path, opts, &renderer);
-        Ok((sources, compiled, findings))
+        let input = app::Input {
+            source: app::Source::Text {
+                name: input.file.shown.clone(),
+                path: input.file.path.clone(),
+                text: input.text.clone(),
+            },
+            templates: templates.map(|t| t.path),
+        };
+        Ok(app::open(&input, opts))
     }
 
     /// Compiles for a tool that needs jobs: the compiled pipeline, the selected phases and
@@ -495,26 +494,28 @@ impl Shared {
         &self,
         input: &CompileSpec,
         done: &str,
-    ) -> Result<(Input, Compiled, Vec<Phase>, Report), String> {
+    ) -> Result<(Input, app::Opened, Vec<Phase>, Report), String> {
         let file = self.input(&input.source)?;
         let opts = self.options(&input.vars, input.run_id.as_deref())?;
-        let (sources, compiled, mut findings) =
-            self.compile(&file, &opts, input.templates.as_deref())?;
-        diag::sort(&mut findings);
-        let errors = findings.iter().filter(|f| f.is_error()).count();
-        let Some(compiled) = compiled.filter(|_| errors == 0) else {
-            let mut text = String::new();
-            for f in &findings {
-                text.push_str(&diag::render(f, &sources, Color::Never));
-                text.push('\n');
+        let mut opened = match self.compile(&file, &opts, input.templates.as_deref())? {
+            Ok(o) => o,
+            Err(mut failed) => {
+                diag::sort(&mut failed.findings);
+                let mut text = String::new();
+                for f in &failed.findings {
+                    text.push_str(&diag::render(f, &failed.sources, Color::Never));
+                    text.push('\n');
+                }
+                let n = failed.errors();
+                text.push_str(&format!(
+                    "failed: {n} error{}; nothing was {done}",
+                    if n == 1 { "" } else { "s" }
+                ));
+                return Err(text);
             }
-            let n = errors.max(1);
-            text.push_str(&format!(
-                "failed: {n} error{}; nothing was {done}",
-                if n == 1 { "" } else { "s" }
-            ));
-            return Err(text);
         };
+        diag::sort(&mut opened.findings);
+        let compiled = &opened.compiled;
         let wanted: Vec<Phase> = input.phases.iter().map(|p| Phase::from(*p)).collect();
         let phases = compiled.select(&wanted).map_err(|missing| {
             let declared: Vec<&str> = compiled.declared().iter().map(|p| p.name()).collect();
@@ -523,8 +524,8 @@ impl Shared {
                 declared.join(", ")
             )
         })?;
-        let report = report(&findings, &sources)?;
-        Ok((file, compiled, phases, report))
+        let report = report(&opened.findings, &opened.sources)?;
+        Ok((file, opened, phases, report))
     }
 
     fn validate(&self, input: &ValidateInput) -> Result<Report, String> {
@@ -573,8 +574,10 @@ impl Shared {
         opts.fallback_run_id = Some("validate".to_owned());
         let mut results = Vec::new();
         for file in &files {
-            let (sources, _, findings) = self.compile(file, &opts, None)?;
-            results.push((sources, findings));
+            results.push(match self.compile(file, &opts, None)? {
+                Ok(o) => (o.sources, o.findings),
+                Err(f) => (f.sources, f.findings),
+            });
         }
         for (shown, why) in unreadable {
             let mut sources = Sources::default();
@@ -588,7 +591,8 @@ impl Shared {
     }
 
     fn render(&self, input: &CompileSpec) -> Result<RenderOutput, String> {
-        let (file, compiled, phases, diagnostics) = self.compile_jobs(input, "rendered")?;
+        let (file, opened, phases, diagnostics) = self.compile_jobs(input, "rendered")?;
+        let compiled = opened.compiled;
         let mut jobs = Vec::new();
         for phase in phases {
             let Some(r) = compiled.phase(phase) else {
@@ -625,12 +629,8 @@ fn run_id_of(compiled: &Compiled) -> String {
     compiled
         .phases
         .first()
-        .and_then(|r| serde_json::to_value(&r.job).ok())
-        .and_then(|v| {
-            v["Job"]["Meta"]["nomad-build.run-id"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .and_then(|r| r.job.job.meta.get("nomad-build.run-id"))
+        .cloned()
         .unwrap_or_default()
 }
 
@@ -793,7 +793,8 @@ impl Server {
         let wait = input.wait_seconds;
         let started = blocking(move || {
             let cluster = s2.cluster.clone().ok_or("no cluster is configured")?;
-            let (file, compiled, phases, _) = s2.compile_jobs(&input.spec(), "run")?;
+            let (file, opened, phases, _) = s2.compile_jobs(&input.spec(), "run")?;
+            let compiled = opened.compiled;
             if s2.policy.is_none() && crate::policy::uses_credentials(&compiled) {
                 if let Some(n) = crate::policy::unpinned_notice() {
                     eprintln!("{n}");
@@ -927,17 +928,12 @@ impl Server {
                 .as_deref()
                 .map(|n| s2.root.existing(n).map(|r| r.path))
                 .transpose()?;
-            let spec = input.spec();
-            let vars = s2.options(&spec.vars, None)?.vars;
-            let (file, compiled, phases, _) = s2.compile_jobs(&spec, "planned")?;
+            let (file, opened, phases, _) = s2.compile_jobs(&input.spec(), "planned")?;
             let phases = cluster.plan(&PlanRequest {
-                compiled,
+                opened,
                 phases,
                 nodes,
                 root: s2.root.dir().to_path_buf(),
-                shown: file.file.shown.clone(),
-                text: file.text.clone(),
-                vars,
             })?;
             Ok(PlanOutput {
                 file: file.file.shown,

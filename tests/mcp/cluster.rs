@@ -79,6 +79,7 @@ impl Cluster for Scripted {
             .map(|&p| PhasePlan {
                 phase: p.into(),
                 job_id: request
+                    .opened
                     .compiled
                     .phase(p)
                     .and_then(|r| r.job.job.id.clone())

@@ -21,6 +21,8 @@ pub(super) fn rows(ph: &Phase<'_>) -> Vec<TaskRow> {
             let mut row = TaskRow {
                 phase: ph.p.phase.clone(),
                 task: column(&g.name, t, several),
+                group: g.name.clone(),
+                name: (*t).clone(),
                 status: TaskStatus::NotRun,
                 duration: None,
                 alloc: String::new(),

@@ -2,13 +2,13 @@
 //! the job.
 
 use super::{
-    api, describe_error, encode, explain, humanize, short, status, Action, Allocation, Client,
-    Evaluation, Options, Out, Outcome, Phase, StopCause, WriteResponse,
+    api, describe_error, encode, explain, status, Action, Allocation, Blocked, Client, Evaluation,
+    Note, Observer, Options, Outcome, Phase, Progress, StopCause, WriteResponse,
 };
 
 /// Prints new placement failures (those of an evaluation whose blocked evaluation is still
 /// waiting), once each, and the waiting status.
-pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Out<'_>) {
+pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut dyn Observer) {
     let phase = ph.p.phase.clone();
     // The failures that still hold: those of a blocked evaluation, or of an evaluation whose
     // blocked evaluation still waits. A later successful evaluation cancels blocked ones.
@@ -31,39 +31,39 @@ pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Ou
     } else {
         e.blocked_eval.clone()
     };
-    let mut lines = Vec::new();
+    let mut blocked_groups = Vec::new();
     let mut status = None;
     for (g, m) in &e.failed_tg_allocs {
-        let (ok, pool) = explain::eligible(m);
-        status = Some(format!(
-            "{phase}: waiting for placement — {ok} of {pool} node{} eligible",
-            if pool == 1 { "" } else { "s" }
-        ));
+        let (eligible, pool) = explain::eligible(m);
+        status = Some(Progress::WaitingForPlacement { eligible, pool });
         // The register evaluation and its blocked evaluation usually carry the same
-        // metrics: print each distinct picture once.
+        // metrics: report each distinct picture once.
         let text = explain::group_text(&phase, g, m);
-        if ph.shown_failures.insert((g.clone(), text.clone())) {
-            lines.push(text);
-            if let Some((sources, mapping)) = opts.explain {
-                let f = explain::findings(mapping, &format!("{phase}/{g}"), m);
-                if !f.is_empty() {
-                    lines.push(explain::render(&f, sources, opts.color));
-                }
-            }
+        if ph.shown_failures.insert((g.clone(), text)) {
+            blocked_groups.push(Blocked {
+                phase: phase.clone(),
+                group: g.clone(),
+                metric: m.clone(),
+                findings: opts.mapping.map_or_else(Vec::new, |mapping| {
+                    explain::findings(mapping, &format!("{phase}/{g}"), m)
+                }),
+            });
         }
     }
-    if !lines.is_empty() {
-        lines.push(format!(
-            "{phase}: evaluation {} is waiting for capacity; giving up after {} (--placement-timeout)",
-            short(&blocked),
-            humanize(opts.placement_timeout)
-        ));
-    }
-    for l in lines {
-        out.text(&l);
+    if !blocked_groups.is_empty() {
+        for b in &blocked_groups {
+            out.blocked(b);
+        }
+        out.note(
+            &phase,
+            &Note::WaitingForCapacity {
+                evaluation: blocked,
+                timeout: opts.placement_timeout,
+            },
+        );
     }
     if let Some(s) = status {
-        out.status(s, true);
+        out.progress(&phase, &s);
     }
 }
 
@@ -71,22 +71,22 @@ pub(super) fn not_placed(
     client: &Client,
     ph: &mut Phase<'_>,
     opts: &Options<'_>,
-    out: &mut Out<'_>,
+    out: &mut dyn Observer,
 ) -> Outcome {
-    let phase = ph.p.phase.clone();
     let job_id = ph.p.job_id.clone();
     ph.we_stopped = true;
     let stopped = client.delete::<WriteResponse>(&format!("/v1/job/{}", encode(&job_id)), &[]);
-    let waited = humanize(opts.placement_timeout);
-    match stopped {
-        Ok(_) => out.line(&format!(
-            "{phase}: not placed within {waited} (--placement-timeout); stopped job {job_id} so that it cannot start later"
-        )),
-        Err(e) => out.line(&format!(
-            "{phase}: not placed within {waited} (--placement-timeout); stopping job {job_id} failed: {}",
-            describe_error(&e, Action::Deregister, &ph.ns, &job_id)
-        )),
-    }
+    let stop_failed = stopped
+        .err()
+        .map(|e| describe_error(&e, Action::Deregister, &ph.ns, &job_id));
+    out.note(
+        &ph.p.phase,
+        &Note::NotPlaced {
+            job_id: job_id.clone(),
+            timeout: opts.placement_timeout,
+            stop_failed,
+        },
+    );
     Outcome::NotPlaced { job: job_id }
 }
 

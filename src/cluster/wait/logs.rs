@@ -1,38 +1,27 @@
 //! Task events and log lines, in order: a dead task's ending events wait for its logs.
 
 use super::{
-    api, encode, Allocation, Client, Duration, Event, FileInfo, Follower, Instant, LogEvent, Out,
-    Phase, Sender, Stream, TaskTrack,
+    api, encode, Allocation, Client, Duration, Event, FileInfo, Follower, Instant, LogEvent, Note,
+    Observer, Phase, Sender, Stream, TaskRef, TaskTrack,
 };
 
-pub(super) fn log_line(out: &mut Out<'_>, l: &LogEvent) {
+pub(super) fn log_line(ph: &Phase<'_>, out: &mut dyn Observer, l: &LogEvent) {
     match l {
         LogEvent::Line {
             label,
-            stream: Stream::Stdout,
-            text,
-        } => out.line(&format!("{label} | {text}")),
-        LogEvent::Line {
-            label,
-            stream: Stream::Stderr,
-            text,
-        } => out.line(&format!("{label} ! {text}")),
-        LogEvent::Resumed {
-            label,
             stream,
-            offset,
-            reason,
-        } => out.line(&format!(
-            "{label}: {} stream interrupted ({reason}); resumed at byte {offset}",
-            stream.name()
-        )),
-        LogEvent::Failed {
-            label,
-            stream,
-            reason,
+            text,
         } => {
-            out.line(&format!("{label}: cannot read {}: {reason}", stream.name()));
+            let (group, task) = ph.task_of(label).unwrap_or_default();
+            let task = TaskRef {
+                phase: &ph.p.phase,
+                group,
+                task,
+                label,
+            };
+            out.log_line(&task, *stream, text);
         }
+        LogEvent::Resumed { .. } | LogEvent::Failed { .. } => out.log_trouble(l),
         LogEvent::Done { .. } => {}
     }
 }
@@ -41,7 +30,7 @@ pub(super) fn update_tasks(
     client: &Client,
     ph: &mut Phase<'_>,
     tx: &Sender<Event>,
-    out: &mut Out<'_>,
+    out: &mut dyn Observer,
 ) {
     let mut allocs: Vec<Allocation> = ph.allocs.values().cloned().collect();
     allocs.sort_by_key(|a| a.create_index);
@@ -75,7 +64,13 @@ pub(super) fn update_tasks(
             }
             // The ending events of a dead task wait until its logs are complete.
             if !track.reported {
-                print_events(out, &label, state, track, state.state != "dead");
+                let task = TaskRef {
+                    phase: &ph.p.phase,
+                    group: &g.name,
+                    task: t,
+                    label: &label,
+                };
+                print_events(out, &task, state, track, state.state != "dead");
             }
         }
     }
@@ -96,8 +91,8 @@ pub(super) const ENDING: &[&str] = &[
 ];
 
 pub(super) fn print_events(
-    out: &mut Out<'_>,
-    label: &str,
+    out: &mut dyn Observer,
+    task: &TaskRef<'_>,
     state: &api::TaskState,
     track: &mut TaskTrack,
     all: bool,
@@ -120,18 +115,13 @@ pub(super) fn print_events(
         if track.quiet || matches!(e.kind.as_str(), "Received" | "Task Setup") {
             continue;
         }
-        let text = e.text();
-        if text.is_empty() {
-            out.line(&format!("{label}: {}", e.kind));
-        } else {
-            out.line(&format!("{label}: {}: {text}", e.kind));
-        }
+        out.task_state(task, e);
     }
 }
 
 /// For dead tasks: tell the followers the final sizes; once they are done, print the
 /// remaining events and mark the task reported.
-pub(super) fn check_dead_tasks(client: &Client, ph: &mut Phase<'_>, out: &mut Out<'_>) {
+pub(super) fn check_dead_tasks(client: &Client, ph: &mut Phase<'_>, out: &mut dyn Observer) {
     let allocs: Vec<Allocation> = ph.allocs.values().cloned().collect();
     for a in &allocs {
         let Some(g) = ph.groups.iter().find(|g| g.name == a.task_group).cloned() else {
@@ -155,11 +145,13 @@ pub(super) fn check_dead_tasks(client: &Client, ph: &mut Phase<'_>, out: &mut Ou
                 } else {
                     a.desired_description.clone()
                 };
-                out.line(&format!(
-                    "{}: allocation {} was lost: {why}",
-                    ph.p.phase,
-                    a.short_id()
-                ));
+                out.note(
+                    &ph.p.phase,
+                    &Note::AllocationLost {
+                        alloc: a.short_id().to_owned(),
+                        why,
+                    },
+                );
             }
             continue;
         }
@@ -223,7 +215,13 @@ pub(super) fn check_dead_tasks(client: &Client, ph: &mut Phase<'_>, out: &mut Ou
                 }
             }
             if track.finished >= track.followers.len() {
-                print_events(out, &label, state, track, true);
+                let task = TaskRef {
+                    phase: &ph.p.phase,
+                    group: &g.name,
+                    task: t,
+                    label: &label,
+                };
+                print_events(out, &task, state, track, true);
                 track.reported = true;
             }
         }

@@ -7,7 +7,6 @@
 //! (the placement timeout, stalled log connections) are local.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,13 +22,13 @@ use super::logs::{Follower, LogEvent, Stream};
 use super::status::{self, StopCause};
 use super::watchdog;
 use super::{describe_error, exit, Action};
-use crate::diag::{Color, Sources};
 use crate::phase::{PlannedTask, Role};
 
 mod allocation;
 mod evaluation;
 mod interrupt;
 mod logs;
+mod observer;
 mod register;
 mod watch_loop;
 
@@ -37,6 +36,7 @@ use self::allocation::{rows, watchdog_fired};
 use self::evaluation::{not_placed, show_failures, stop_cause};
 use self::interrupt::interrupted;
 use self::logs::{check_dead_tasks, log_line, update_tasks};
+pub use self::observer::{Blocked, Note, Observer, Progress, TaskRef};
 use self::register::run_phase;
 use self::watch_loop::{event_loop, Watchers};
 
@@ -193,12 +193,8 @@ pub struct Options<'a> {
     pub placement_timeout: Duration,
     /// Submit the first phase and return.
     pub detach: bool,
-    /// One live status line per phase (a terminal) instead of plain lines.
-    pub live: bool,
-    /// Colours in diagnostics.
-    pub color: Color,
     /// Where placement requirements come from in build.hcl.
-    pub explain: Option<(&'a Sources, &'a Mapping)>,
+    pub mapping: Option<&'a Mapping>,
 }
 
 /// Ctrl-C, as the command's signal handler reports it.
@@ -268,6 +264,10 @@ pub struct TaskRow {
     pub phase: String,
     /// `task`, or `group/task` when the phase has several groups.
     pub task: String,
+    /// The task's group.
+    pub group: String,
+    /// The task's name.
+    pub name: String,
     /// Outcome.
     pub status: TaskStatus,
     /// Start to finish.
@@ -368,82 +368,14 @@ pub enum Event {
     Interrupt,
 }
 
-/// Where lines go: plain lines, or above a live status line.
-struct Out<'a> {
-    w: &'a mut dyn Write,
-    bar: Option<indicatif::ProgressBar>,
-    status: String,
-}
-
-impl Out<'_> {
-    fn line(&mut self, s: &str) {
-        let Out { w, bar, .. } = self;
-        let mut write = || {
-            let _ = writeln!(w, "{s}");
-            let _ = w.flush();
-        };
-        match bar {
-            Some(b) => b.suspend(write),
-            None => write(),
-        }
-    }
-
-    fn text(&mut self, s: &str) {
-        for l in s.trim_end_matches('\n').split('\n') {
-            self.line(l);
-        }
-    }
-
-    /// A status: the live line on a terminal; a plain line (when it changed) when `plain`.
-    fn status(&mut self, s: String, plain: bool) {
-        if s == self.status {
-            return;
-        }
-        match &self.bar {
-            Some(b) => b.set_message(s.clone()),
-            None if plain => self.line(&s),
-            None => {}
-        }
-        self.status = s;
-    }
-
-    fn start_bar(&mut self, live: bool) {
-        if live {
-            let bar = indicatif::ProgressBar::with_draw_target(
-                None,
-                indicatif::ProgressDrawTarget::stdout(),
-            );
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            {
-                bar.set_style(style);
-            }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            self.bar = Some(bar);
-        }
-        self.status.clear();
-    }
-
-    fn end_bar(&mut self) {
-        if let Some(b) = self.bar.take() {
-            b.finish_and_clear();
-        }
-    }
-}
-
 /// Runs the phases in order; stops at the first that does not pass.
 pub fn run(
     client: &Client,
     phases: &[PhaseJob],
     opts: &Options<'_>,
     interrupt: &Interrupt,
-    out: &mut dyn Write,
+    out: &mut dyn Observer,
 ) -> Report {
-    let mut out = Out {
-        w: out,
-        bar: None,
-        status: String::new(),
-    };
     let mut rows: Vec<TaskRow> = Vec::new();
     let mut outcome = Outcome::Passed;
     for (i, p) in phases.iter().enumerate() {
@@ -452,29 +384,25 @@ pub fn run(
             continue;
         }
         if interrupt.is_set() {
-            out.line("interrupted before submitting; nothing was stopped");
+            out.note(&p.phase, &Note::InterruptedBeforeSubmitting);
             outcome = Outcome::Interrupted;
             rows.extend(not_run(p));
             continue;
         }
-        let (o, r) = run_phase(client, p, opts, interrupt, &mut out);
+        let (o, r) = run_phase(client, p, opts, interrupt, out);
         rows.extend(r);
         outcome = o;
         if opts.detach && outcome == Outcome::Passed {
             outcome = Outcome::Detached;
-            let later: Vec<&str> = phases[i + 1..].iter().map(|p| p.phase.as_str()).collect();
-            out.line(&format!(
-                "detached: follow it with `nomad-build status {}` or `nomad job status -namespace {} {}`",
-                p.job_id,
-                p.namespace(),
-                p.job_id
-            ));
-            if !later.is_empty() {
-                out.line(&format!(
-                    "not submitted: {} (they run only after the phase before them passed)",
-                    later.join(", ")
-                ));
-            }
+            let later = phases[i + 1..].iter().map(|p| p.phase.clone()).collect();
+            out.note(
+                &p.phase,
+                &Note::Detached {
+                    job_id: p.job_id.clone(),
+                    namespace: p.namespace(),
+                    later,
+                },
+            );
         }
     }
     Report { outcome, rows }
@@ -492,6 +420,8 @@ fn not_run(p: &PhaseJob) -> Vec<TaskRow> {
                 .map(move |t| TaskRow {
                     phase: p.phase.clone(),
                     task: column(&g.name, t, several),
+                    group: g.name.clone(),
+                    name: t.clone(),
                     status: TaskStatus::NotRun,
                     duration: None,
                     alloc: String::new(),
@@ -558,6 +488,16 @@ impl Phase<'_> {
             self.p.phase,
             column(group, task, self.groups.len() > 1)
         )
+    }
+
+    /// The group and task of a label ([`Phase::label`]).
+    fn task_of(&self, label: &str) -> Option<(&str, &str)> {
+        self.groups.iter().find_map(|g| {
+            g.tasks
+                .iter()
+                .find(|t| self.label(&g.name, t) == label)
+                .map(|t| (g.name.as_str(), t.as_str()))
+        })
     }
 
     /// The allocation that counts for each group: the newest without a replacement.

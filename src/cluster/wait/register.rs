@@ -1,9 +1,9 @@
 //! Registering a phase's job and deciding how the phase ended.
 
 use super::{
-    channel, describe_error, event_loop, log_line, not_run, rows, short, watchdog_fired, Action,
-    Arc, BTreeMap, BTreeSet, Client, Event, HashMap, Instant, Interrupt, Mutex, Options, Out,
-    Outcome, Phase, PhaseJob, PoisonError, TaskRow, TaskStatus, Watchers, WriteResponse,
+    channel, describe_error, event_loop, log_line, not_run, rows, watchdog_fired, Action, Arc,
+    BTreeMap, BTreeSet, Client, Event, HashMap, Instant, Interrupt, Mutex, Note, Observer, Options,
+    Outcome, Phase, PhaseJob, PoisonError, Progress, TaskRow, TaskStatus, Watchers, WriteResponse,
 };
 
 pub(super) fn run_phase(
@@ -11,7 +11,7 @@ pub(super) fn run_phase(
     p: &PhaseJob,
     opts: &Options<'_>,
     interrupt: &Interrupt,
-    out: &mut Out<'_>,
+    out: &mut dyn Observer,
 ) -> (Outcome, Vec<TaskRow>) {
     let ns = p.namespace();
     let (tx, rx) = channel::<Event>();
@@ -22,32 +22,32 @@ pub(super) fn run_phase(
             .unwrap_or_else(PoisonError::into_inner)
             .send(Event::Notice(n));
     }));
-    out.start_bar(opts.live);
-    out.status(format!("{}: submitting {}", p.phase, p.job_id), false);
+    out.phase_begins(&p.phase);
+    out.progress(
+        &p.phase,
+        &Progress::Submitting {
+            job_id: p.job_id.clone(),
+        },
+    );
     let submitted = Instant::now();
     let reg = match client.put::<WriteResponse>("/v1/jobs", &p.job) {
         Ok(r) => r.value,
         Err(e) => {
-            out.end_bar();
+            out.phase_ends(&p.phase);
             let msg = describe_error(&e, Action::Register, &ns, &p.job_id);
             return (Outcome::Cluster(msg), not_run(p));
         }
     };
-    out.line(&format!(
-        "{}: registered job {} (evaluation {})",
-        p.phase,
-        p.job_id,
-        short(&reg.eval_id)
-    ));
+    out.submitted(&p.phase, &p.job_id, &reg.eval_id);
     for w in reg
         .warnings
         .lines()
         .filter_map(|l| l.trim().strip_prefix("* "))
     {
-        out.line(&format!("{}: Nomad warns: {w}", p.phase));
+        out.note(&p.phase, &Note::NomadWarns(w.to_owned()));
     }
     if opts.detach {
-        out.end_bar();
+        out.phase_ends(&p.phase);
         return (Outcome::Passed, not_run(p));
     }
     interrupt.wake(Some(tx.clone()));
@@ -68,7 +68,7 @@ pub(super) fn run_phase(
         earlier_allocs: BTreeSet::new(),
         allocs_seen: false,
     };
-    out.status(format!("{}: waiting for the scheduler", p.phase), false);
+    out.progress(&p.phase, &Progress::WaitingForScheduler);
     let deadline = submitted + opts.placement_timeout;
     let outcome = event_loop(&client, &mut ph, &rx, &tx, opts, interrupt, deadline, out);
     interrupt.wake(None);
@@ -81,34 +81,14 @@ pub(super) fn run_phase(
     // Lines already sent by the followers.
     while let Ok(ev) = rx.try_recv() {
         if let Event::Log(l) = ev {
-            log_line(out, &l);
+            log_line(&ph, out, &l);
         }
     }
-    out.end_bar();
+    out.phase_ends(&p.phase);
     let rows = rows(&ph);
     let fired = watchdog_fired(&ph);
     let outcome = outcome.unwrap_or_else(|| phase_outcome(&rows, p));
-    match &outcome {
-        Outcome::Passed => out.line(&format!("{}: passed", p.phase)),
-        Outcome::TaskFailed { label, code } => {
-            out.line(&format!(
-                "{}: failed: {label} exited with code {code}",
-                p.phase
-            ));
-        }
-        Outcome::TimedOut { label } => match &fired {
-            Some(timed_out) => out.line(&format!(
-                "{}: failed: {timed_out}: the watchdog task stopped {label}",
-                p.phase
-            )),
-            None => out.line(&format!(
-                "{}: failed: {label} was stopped by its timeout (max_run_duration)",
-                p.phase
-            )),
-        },
-        Outcome::Lost { label, why } => out.line(&format!("{}: failed: {label} {why}", p.phase)),
-        _ => {}
-    }
+    out.finished(&p.phase, &outcome, fired.as_deref());
     (outcome, rows)
 }
 

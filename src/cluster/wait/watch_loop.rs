@@ -2,11 +2,11 @@
 //! the main loop that reacts to what they and the log followers report.
 
 use super::{
-    check_dead_tasks, describe_error, encode, interrupted, log_line, not_placed, secs, short,
-    show_failures, stop_cause, update_tasks, Action, Allocation, ApiError, Arc, AtomicBool, Client,
-    DeserializeOwned, Duration, Evaluation, Event, Instant, Interrupt, Job, LogEvent, Notice,
-    Options, Ordering, Out, Outcome, Phase, Receiver, RecvTimeoutError, Sender, LOG_GRACE,
-    STOP_GRACE, WAIT,
+    check_dead_tasks, describe_error, encode, interrupted, log_line, not_placed, show_failures,
+    stop_cause, update_tasks, Action, Allocation, ApiError, Arc, AtomicBool, Client,
+    DeserializeOwned, Duration, Evaluation, Event, Instant, Interrupt, Job, LogEvent, Note, Notice,
+    Observer, Options, Ordering, Outcome, Phase, Progress, Receiver, RecvTimeoutError, Sender,
+    LOG_GRACE, STOP_GRACE, WAIT,
 };
 
 pub(super) struct Watchers {
@@ -89,7 +89,7 @@ pub(super) fn event_loop(
     opts: &Options<'_>,
     interrupt: &Interrupt,
     deadline: Instant,
-    out: &mut Out<'_>,
+    out: &mut dyn Observer,
 ) -> Option<Outcome> {
     let phase = ph.p.phase.clone();
     let job_id = ph.p.job_id.clone();
@@ -121,16 +121,7 @@ pub(super) fn event_loop(
                         continue;
                     }
                     if !ph.allocs.contains_key(&a.id) {
-                        let node = if a.node_name.is_empty() {
-                            short(&a.node_id).to_owned()
-                        } else {
-                            a.node_name.clone()
-                        };
-                        out.line(&format!(
-                            "{phase}: allocation {} placed on node {node} (task group {})",
-                            a.short_id(),
-                            a.task_group
-                        ));
+                        out.placed(&phase, &a);
                     }
                     ph.allocs.insert(a.id.clone(), a);
                 }
@@ -141,9 +132,12 @@ pub(super) fn event_loop(
                 {
                     ph.stopped_seen = Some(Instant::now());
                     if !ph.allocs.is_empty() {
-                        out.line(&format!(
-                            "{phase}: job {job_id} was stopped, and not by this run"
-                        ));
+                        out.note(
+                            &phase,
+                            &Note::StoppedByOthers {
+                                job_id: job_id.clone(),
+                            },
+                        );
                     }
                 }
                 if j.is_none() && ph.job.is_some() {
@@ -158,7 +152,7 @@ pub(super) fn event_loop(
                 }
             }
             Ok(Event::Log(l)) => {
-                log_line(out, &l);
+                log_line(ph, out, &l);
                 if let LogEvent::Done { alloc, task, .. } = &l {
                     if let Some(t) = ph.tracks.get_mut(&(alloc.clone(), task.clone())) {
                         t.finished += 1;
@@ -167,10 +161,10 @@ pub(super) fn event_loop(
                 }
             }
             Ok(Event::Notice(Notice::Retrying(e))) => {
-                out.line(&format!("cluster: {}; retrying", e.short()));
+                out.note(&phase, &Note::Retrying(e.short()));
             }
             Ok(Event::Notice(Notice::Recovered(d))) => {
-                out.line(&format!("cluster: answering again after {}", secs(d)));
+                out.note(&phase, &Note::Recovered(d));
             }
             Ok(Event::WatchFailed(e)) => {
                 return Some(Outcome::Cluster(format!(
@@ -207,7 +201,7 @@ pub(super) fn event_loop(
             if (settled && (register_done || !ph.allocs.is_empty())) || since.elapsed() > STOP_GRACE
             {
                 let cause = stop_cause(client, ph);
-                out.line(&format!("{phase}: {}", cause.describe()));
+                out.note(&phase, &Note::StopCause(cause.describe()));
                 return Some(Outcome::Stopped {
                     job: job_id.clone(),
                     cause: cause.describe(),
@@ -226,10 +220,7 @@ pub(super) fn event_loop(
                         f.stop();
                     }
                 }
-                out.line(&format!(
-                    "{phase}: stopped waiting for the rest of the logs after {}",
-                    secs(LOG_GRACE)
-                ));
+                out.note(&phase, &Note::LogsCutShort(LOG_GRACE));
                 return None;
             }
         }
@@ -266,10 +257,7 @@ pub(super) fn event_loop(
                 .flat_map(|a| a.task_states.values())
                 .filter(|t| t.state == "dead")
                 .count();
-            out.status(
-                format!("{phase}: running — {done} of {tasks} tasks finished"),
-                false,
-            );
+            out.progress(&phase, &Progress::Running { done, tasks });
         } else if now >= deadline {
             return Some(not_placed(client, ph, opts, out));
         }
