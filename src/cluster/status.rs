@@ -282,7 +282,7 @@ pub fn explain(
             };
             if let Some(d) = dog.filter(|d| d.name == *t) {
                 let limit = watchdog::timeout(&d.env)
-                    .map_or(String::new(), |l| format!(" {}", super::wait::humanize(l)));
+                    .map_or(String::new(), |l| format!(" {}", crate::duration::human(l)));
                 match &fired {
                     Some((_, text)) => w(format!("    {phase}/{t}: {shown}: {text} (the watchdog)")),
                     None if s.failed => {

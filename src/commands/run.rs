@@ -278,8 +278,7 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
     // Not locked: the live status line (indicatif) writes to stdout from its own thread.
     let mut out = std::io::stdout();
     let t = prep.compiled.target;
-    let target = (u64::from(t.major), u64::from(t.minor), u64::from(t.patch));
-    match version::check(&client, first.region.as_deref(), target) {
+    match version::check(&client, first.region.as_deref(), t) {
         Ok(Check::Supported { .. }) => {}
         Ok(Check::TooOld { server, build }) => {
             eprintln!(

@@ -106,8 +106,7 @@ impl Cluster for Nomad {
             .job;
         let client = self.client(first.namespace.as_deref(), first.region.as_deref())?;
         let t = request.compiled.target;
-        let target = (u64::from(t.major), u64::from(t.minor), u64::from(t.patch));
-        match version::check(&client, first.region.as_deref(), target) {
+        match version::check(&client, first.region.as_deref(), t) {
             Ok(Check::Supported { .. } | Check::Unknown(_)) => {}
             Ok(Check::TooOld { server, build }) => {
                 return Err(format!(
@@ -187,7 +186,7 @@ impl Cluster for Nomad {
                 }
             }
             out.push(PhasePlan {
-                phase: p.phase.into(),
+                phase: p.phase,
                 job_id: p.job_id.clone(),
                 placeable: p.places(),
                 failures,
@@ -281,7 +280,7 @@ fn reason(o: &Outcome) -> String {
         }
         Outcome::NotPlaced { job } => format!(
             "job {job} was not placed within {}; it was stopped so that it cannot start later",
-            wait::humanize(PLACEMENT_TIMEOUT)
+            crate::duration::human(PLACEMENT_TIMEOUT)
         ),
         Outcome::Lost { label, why } => format!("{label} {why}"),
         Outcome::Stopped { job, cause } if cause.is_empty() => format!("job {job} was stopped"),

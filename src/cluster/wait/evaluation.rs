@@ -2,9 +2,10 @@
 //! the job.
 
 use super::{
-    api, describe_error, encode, explain, humanize, short, status, Action, Allocation, Client,
-    Evaluation, Options, Out, Outcome, Phase, StopCause, WriteResponse,
+    api, describe_error, encode, explain, short, status, Action, Allocation, Client, Evaluation,
+    Options, Out, Outcome, Phase, StopCause, WriteResponse,
 };
+use crate::duration::human;
 
 /// Prints new placement failures (those of an evaluation whose blocked evaluation is still
 /// waiting), once each, and the waiting status.
@@ -36,8 +37,8 @@ pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Ou
     for (g, m) in &e.failed_tg_allocs {
         let (ok, pool) = explain::eligible(m);
         status = Some(format!(
-            "{phase}: waiting for placement — {ok} of {pool} node{} eligible",
-            if pool == 1 { "" } else { "s" }
+            "{phase}: waiting for placement — {ok} of {} eligible",
+            crate::text::plural(pool, "node")
         ));
         // The register evaluation and its blocked evaluation usually carry the same
         // metrics: print each distinct picture once.
@@ -56,7 +57,7 @@ pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Ou
         lines.push(format!(
             "{phase}: evaluation {} is waiting for capacity; giving up after {} (--placement-timeout)",
             short(&blocked),
-            humanize(opts.placement_timeout)
+            human(opts.placement_timeout)
         ));
     }
     for l in lines {
@@ -77,7 +78,7 @@ pub(super) fn not_placed(
     let job_id = ph.p.job_id.clone();
     ph.we_stopped = true;
     let stopped = client.delete::<WriteResponse>(&format!("/v1/job/{}", encode(&job_id)), &[]);
-    let waited = humanize(opts.placement_timeout);
+    let waited = human(opts.placement_timeout);
     match stopped {
         Ok(_) => out.line(&format!(
             "{phase}: not placed within {waited} (--placement-timeout); stopped job {job_id} so that it cannot start later"

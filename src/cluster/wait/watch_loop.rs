@@ -2,12 +2,13 @@
 //! the main loop that reacts to what they and the log followers report.
 
 use super::{
-    check_dead_tasks, describe_error, encode, interrupted, log_line, not_placed, secs, short,
+    check_dead_tasks, describe_error, encode, interrupted, log_line, not_placed, short,
     show_failures, stop_cause, update_tasks, Action, Allocation, ApiError, Arc, AtomicBool, Client,
     DeserializeOwned, Duration, Evaluation, Event, Instant, Interrupt, Job, LogEvent, Notice,
     Options, Ordering, Out, Outcome, Phase, Receiver, RecvTimeoutError, Sender, LOG_GRACE,
     STOP_GRACE, WAIT,
 };
+use crate::duration::seconds;
 
 pub(super) struct Watchers {
     clients: Vec<Client>,
@@ -170,7 +171,7 @@ pub(super) fn event_loop(
                 out.line(&format!("cluster: {}; retrying", e.short()));
             }
             Ok(Event::Notice(Notice::Recovered(d))) => {
-                out.line(&format!("cluster: answering again after {}", secs(d)));
+                out.line(&format!("cluster: answering again after {}", seconds(d)));
             }
             Ok(Event::WatchFailed(e)) => {
                 return Some(Outcome::Cluster(format!(
@@ -228,7 +229,7 @@ pub(super) fn event_loop(
                 }
                 out.line(&format!(
                     "{phase}: stopped waiting for the rest of the logs after {}",
-                    secs(LOG_GRACE)
+                    seconds(LOG_GRACE)
                 ));
                 return None;
             }

@@ -28,6 +28,7 @@ use crate::nomad::model::{Job, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::render::Rendered;
 use crate::rules::{self, Rule};
+use crate::text::{and_list, plural_word};
 
 /// Go `api.AllocationMetric`: why a task group's allocation was not placed. `null` maps read as
 /// empty; fields this model lacks (`Scores`, `ScoreMetaData`, `AllocationTime`) are ignored.
@@ -301,32 +302,6 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
         }
     }
     out
-}
-
-fn plural_word(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_owned()
-    } else {
-        format!("{word}s")
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// `a`, `a or b`, `a, b or c`.
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
 }
 
 /// Node names, at most four, then how many more.
