@@ -2,7 +2,7 @@
 //! the job.
 
 use super::{
-    api, describe_error, encode, explain, short, status, Action, Allocation, Client, Evaluation,
+    api, describe_error, encode, explain, short, stop, Action, Allocation, Client, Evaluation,
     Options, Out, Outcome, Phase, StopCause, WriteResponse,
 };
 use crate::duration::human;
@@ -100,5 +100,5 @@ pub(super) fn stop_cause(client: &Client, ph: &Phase<'_>) -> StopCause {
         .unwrap_or_default();
     let evals: Vec<Evaluation> = ph.evals.values().cloned().collect();
     let allocs: Vec<Allocation> = ph.allocs.values().cloned().collect();
-    status::classify_stop(&job, &versions, &evals, &allocs)
+    stop::classify_stop(&job, &versions, &evals, &allocs)
 }

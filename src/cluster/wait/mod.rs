@@ -20,7 +20,7 @@ use super::api::{self, short, Allocation, Evaluation, FileInfo, Job, WriteRespon
 use super::client::{encode, ApiError, Client, Notice};
 use super::explain::{self, Mapping};
 use super::logs::{Follower, LogEvent, Stream};
-use super::status::{self, StopCause};
+use super::stop::{self, StopCause};
 use super::watchdog;
 use super::{describe_error, exit, Action};
 use crate::diag::{Color, Sources};

@@ -1,4 +1,4 @@
-//! Placement results and their explanation in build.hcl's terms.
+//! Placement results explained: their text, and their findings in build.hcl's terms.
 //!
 //! [`PhasePlacement`] is one phase's answer to "would it place", in the shape Nomad gives it:
 //! an [`AllocMetric`] per task group (Go `api.AllocationMetric`, as in a plan's or an
@@ -12,14 +12,11 @@
 //!   build.hcl place that produced the constraint or the resource ask, with an explanation of
 //!   the constraints Nomad adds by itself.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-
-use super::check::{self, BaseSet, GroupDetail, NodeFact, Source, Sourced};
-use super::nodes::nullable;
+use super::check::{self, Source, Sourced};
+use super::result::{AllocMetric, GroupPlacement, NodeFact, PhasePlacement};
 use crate::config::Pipeline;
 use crate::diag::Finding;
 use crate::hcl::eval::child;
@@ -29,131 +26,6 @@ use crate::phase::{Phase, Role};
 use crate::render::Rendered;
 use crate::rules::{self, Rule};
 use crate::text::{and_list, plural_word};
-
-/// Go `api.AllocationMetric`: why a task group's allocation was not placed. `null` maps read as
-/// empty; fields this model lacks (`Scores`, `ScoreMetaData`, `AllocationTime`) are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AllocMetric {
-    /// `NodesEvaluated`: nodes pulled from the base set.
-    #[serde(rename = "NodesEvaluated", deserialize_with = "nullable")]
-    pub nodes_evaluated: u64,
-    /// `NodesFiltered`: nodes a feasibility check rejected.
-    #[serde(rename = "NodesFiltered", deserialize_with = "nullable")]
-    pub nodes_filtered: u64,
-    /// `NodesInPool`: ready nodes in the job's pool and datacenters.
-    #[serde(rename = "NodesInPool", deserialize_with = "nullable")]
-    pub nodes_in_pool: u64,
-    /// `NodePool`.
-    #[serde(rename = "NodePool", deserialize_with = "nullable")]
-    pub node_pool: String,
-    /// `NodesAvailable`: ready nodes per datacenter.
-    #[serde(rename = "NodesAvailable", deserialize_with = "nullable")]
-    pub nodes_available: BTreeMap<String, u64>,
-    /// `ClassFiltered`: filtered nodes per node class.
-    #[serde(rename = "ClassFiltered", deserialize_with = "nullable")]
-    pub class_filtered: BTreeMap<String, u64>,
-    /// `ConstraintFiltered`: filtered nodes per constraint (`Constraint.String()`) or check.
-    #[serde(rename = "ConstraintFiltered", deserialize_with = "nullable")]
-    pub constraint_filtered: BTreeMap<String, u64>,
-    /// `NodesExhausted`: feasible nodes the allocation does not fit on.
-    #[serde(rename = "NodesExhausted", deserialize_with = "nullable")]
-    pub nodes_exhausted: u64,
-    /// `ClassExhausted`.
-    #[serde(rename = "ClassExhausted", deserialize_with = "nullable")]
-    pub class_exhausted: BTreeMap<String, u64>,
-    /// `DimensionExhausted`: exhausted nodes per dimension (`cpu`, `memory`, `disk`, ...).
-    #[serde(rename = "DimensionExhausted", deserialize_with = "nullable")]
-    pub dimension_exhausted: BTreeMap<String, u64>,
-    /// `QuotaExhausted` (Enterprise).
-    #[serde(rename = "QuotaExhausted", deserialize_with = "nullable")]
-    pub quota_exhausted: Vec<String>,
-    /// `ResourcesExhausted`: per task, what it asked for of the exhausted CPU and memory.
-    #[serde(rename = "ResourcesExhausted", deserialize_with = "nullable")]
-    pub resources_exhausted: BTreeMap<String, ExhaustedResources>,
-    /// `CoalescedFailures`: further failed allocations of the group.
-    #[serde(rename = "CoalescedFailures", deserialize_with = "nullable")]
-    pub coalesced_failures: u64,
-}
-
-/// The part of Go `api.Resources` that `ResourcesExhausted` fills.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ExhaustedResources {
-    /// `CPU`, MHz.
-    #[serde(rename = "CPU", deserialize_with = "nullable")]
-    pub cpu: i64,
-    /// `MemoryMB`.
-    #[serde(rename = "MemoryMB", deserialize_with = "nullable")]
-    pub memory_mb: i64,
-}
-
-/// One phase's placement: each task group of its job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PhasePlacement {
-    /// The phase.
-    pub phase: Phase,
-    /// The job's ID.
-    pub job_id: String,
-    /// Every task group, in job order.
-    pub groups: Vec<GroupPlacement>,
-    /// The base node set as the snapshot shows it (offline only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub base: Option<BaseSet>,
-}
-
-/// One task group's placement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GroupPlacement {
-    /// The group.
-    pub group: String,
-    /// Its `Count`.
-    pub count: u64,
-    /// Whether its allocations would be placed.
-    #[serde(rename = "places")]
-    pub placed: bool,
-    /// How many nodes it fits on (offline; Nomad stops looking after two).
-    #[serde(rename = "feasible_nodes", skip_serializing_if = "Option::is_none")]
-    pub feasible: Option<usize>,
-    /// Nomad's metric (what `FailedTGAllocs` would hold for it).
-    pub metric: AllocMetric,
-    /// What the offline checker knows besides.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<GroupDetail>,
-}
-
-impl PhasePlacement {
-    /// Whether every group would be placed.
-    pub fn places(&self) -> bool {
-        self.groups.iter().all(|g| g.placed)
-    }
-
-    /// The placement Nomad reports for `job`: `failed` is the `FailedTGAllocs` of a plan
-    /// (`POST /v1/job/:id/plan`) or an evaluation; a group not in it is placed.
-    pub fn from_nomad(phase: Phase, job: &Job, failed: &BTreeMap<String, AllocMetric>) -> Self {
-        PhasePlacement {
-            phase,
-            job_id: job.id.clone().unwrap_or_default(),
-            groups: job
-                .task_groups
-                .iter()
-                .map(|tg| {
-                    let name = tg.name.clone().unwrap_or_default();
-                    let metric = failed.get(&name).cloned();
-                    GroupPlacement {
-                        count: tg.count.unwrap_or(1).max(0) as u64,
-                        placed: metric.is_none(),
-                        feasible: None,
-                        metric: metric.unwrap_or_default(),
-                        detail: None,
-                        group: name,
-                    }
-                })
-                .collect(),
-            base: None,
-        }
-    }
-}
 
 /// Go's `%q` for the strings Nomad quotes in its metric lines.
 fn go_quote(s: &str) -> String {
