@@ -1,6 +1,6 @@
 //! The Nomad cluster side of `run` and `status`: an HTTP client ([`client`], [`tls`]), the
 //! response models ([`api`]), waiting for phases ([`wait`]) with their logs ([`logs`]),
-//! placement failures ([`explain`]), the read-only explanation of a job ([`status`]), why a
+//! the read-only explanation of a job ([`status`]), why a
 //! job is stopped ([`stop`]), what a task's watchdog did ([`watchdog`]) and the cluster's
 //! version ([`version`]).
 //!
@@ -9,7 +9,6 @@
 
 pub mod api;
 pub mod client;
-pub mod explain;
 pub mod logs;
 pub mod nodes;
 pub mod plan;

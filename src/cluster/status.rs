@@ -6,10 +6,11 @@ use std::io::Write;
 
 use super::api::{short, Allocation, Evaluation, Job, JobVersions};
 use super::client::{encode, ApiError, Client};
-use super::explain::{self, Mapping};
 use super::stop::{classify_stop, StopCause};
 use super::{describe_error, watchdog, Action};
-use crate::diag::{Color, Sources};
+use crate::diag::Color;
+use crate::placement::explain::blocked_text;
+use crate::placement::BuildFile;
 
 /// What `status` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub enum State {
 pub fn explain(
     client: &Client,
     job_id: &str,
-    mapping: Option<(&Sources, &Mapping)>,
+    file: Option<BuildFile<'_>>,
     color: Color,
     out: &mut dyn Write,
 ) -> Result<State, String> {
@@ -190,11 +191,11 @@ pub fn explain(
             .max_by_key(|e| e.create_index)
         {
             for (g, m) in &e.failed_tg_allocs {
-                let _ = write!(out, "{}", explain::group_text(&phase, g, m));
-                if let Some((sources, mapping)) = mapping {
-                    let f = explain::findings(mapping, &format!("{phase}/{g}"), m);
-                    let _ = write!(out, "{}", explain::render(&f, sources, color));
-                }
+                let _ = write!(out, "{}", blocked_text(&phase, g, m));
+            }
+            if let Some(file) = file {
+                let f = file.findings(&phase, &e.failed_tg_allocs);
+                let _ = write!(out, "{}", file.render(&f, color));
             }
             if blocked {
                 let _ = writeln!(out, "pending: a blocked evaluation waits for capacity");

@@ -8,7 +8,8 @@ use crate::cluster::status::{self, State};
 use crate::cluster::{api, exit};
 use crate::diag::Color;
 
-use super::run::{mapping, prepare, settings};
+use super::run::{prepare, settings};
+use crate::placement::BuildFile;
 
 /// Entry point of `status`.
 pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
@@ -56,7 +57,6 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
             return exit::CLUSTER;
         }
     };
-    let map = prep.as_ref().map(mapping);
     let mut out = std::io::stdout().lock();
     let mut code = 0;
     for (i, job) in jobs.iter().enumerate() {
@@ -83,10 +83,11 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
             (Some(p), Some(s)) => *s == p.source_sha256,
             _ => false,
         };
-        let explain = match (&prep, &map) {
-            (Some(p), Some(m)) if matching => Some((&p.sources, m)),
-            _ => None,
-        };
+        let explain = prep.as_ref().filter(|_| matching).map(|p| BuildFile {
+            sources: &p.sources,
+            loaded: &p.loaded,
+            compiled: &p.compiled,
+        });
         match status::explain(&client, job, explain, color, &mut out) {
             Ok(
                 State::Stopped(_)

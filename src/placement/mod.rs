@@ -18,7 +18,7 @@ pub mod version;
 use crate::compile::Compiled;
 use crate::phase::Phase;
 
-pub use explain::Explainer;
+pub use explain::{BuildFile, Explainer};
 pub use result::{AllocMetric, GroupPlacement, PhasePlacement};
 
 /// Checks every phase of `phases` (declared by `compiled`) against the snapshot's nodes.

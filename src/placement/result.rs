@@ -106,6 +106,16 @@ pub struct GroupPlacement {
     pub detail: Option<GroupDetail>,
 }
 
+impl AllocMetric {
+    /// How many of the pool's nodes passed every check, and how many the pool has.
+    pub fn eligible(&self) -> (u64, u64) {
+        (
+            self.nodes_evaluated.saturating_sub(self.nodes_filtered),
+            self.nodes_in_pool,
+        )
+    }
+}
+
 impl PhasePlacement {
     /// Whether every group would be placed.
     pub fn places(&self) -> bool {

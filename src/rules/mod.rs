@@ -176,8 +176,6 @@ registry! {
     origin_url_credentials,
     overlay_without_backing => check,
     path_outside_repository => check,
-    placement_blocked,
-    placement_computed_class,
     placement_driver_refuses,
     placement_exhausted,
     placement_filtered,

@@ -2,10 +2,14 @@
 //! the job.
 
 use super::{
-    api, describe_error, encode, explain, short, stop, Action, Allocation, Client, Evaluation,
-    Options, Out, Outcome, Phase, StopCause, WriteResponse,
+    api, describe_error, encode, short, stop, Action, Allocation, Client, Evaluation, Options, Out,
+    Outcome, Phase, StopCause, WriteResponse,
 };
+use std::collections::BTreeMap;
+
 use crate::duration::human;
+use crate::placement::explain::blocked_text;
+use crate::text::plural;
 
 /// Prints new placement failures (those of an evaluation whose blocked evaluation is still
 /// waiting), once each, and the waiting status.
@@ -34,23 +38,25 @@ pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut Ou
     };
     let mut lines = Vec::new();
     let mut status = None;
+    let mut new = BTreeMap::new();
     for (g, m) in &e.failed_tg_allocs {
-        let (ok, pool) = explain::eligible(m);
+        let (ok, pool) = m.eligible();
         status = Some(format!(
             "{phase}: waiting for placement — {ok} of {} eligible",
-            crate::text::plural(pool, "node")
+            plural(pool, "node")
         ));
         // The register evaluation and its blocked evaluation usually carry the same
         // metrics: print each distinct picture once.
-        let text = explain::group_text(&phase, g, m);
+        let text = blocked_text(&phase, g, m);
         if ph.shown_failures.insert((g.clone(), text.clone())) {
             lines.push(text);
-            if let Some((sources, mapping)) = opts.explain {
-                let f = explain::findings(mapping, &format!("{phase}/{g}"), m);
-                if !f.is_empty() {
-                    lines.push(explain::render(&f, sources, opts.color));
-                }
-            }
+            new.insert(g.clone(), m.clone());
+        }
+    }
+    if let Some(file) = opts.explain.as_ref().filter(|_| !new.is_empty()) {
+        let f = file.findings(&phase, &new);
+        if !f.is_empty() {
+            lines.push(file.render(&f, opts.color));
         }
     }
     if !lines.is_empty() {

@@ -18,14 +18,14 @@ use serde_json::Value;
 
 use super::api::{self, short, Allocation, Evaluation, FileInfo, Job, WriteResponse};
 use super::client::{encode, ApiError, Client, Notice};
-use super::explain::{self, Mapping};
 use super::logs::{Follower, LogEvent, Stream};
 use super::stop::{self, StopCause};
 use super::watchdog;
 use super::{describe_error, exit, Action};
-use crate::diag::{Color, Sources};
+use crate::diag::Color;
 use crate::duration::seconds;
 use crate::phase::{PlannedTask, Role};
+use crate::placement::BuildFile;
 
 mod allocation;
 mod evaluation;
@@ -198,8 +198,8 @@ pub struct Options<'a> {
     pub live: bool,
     /// Colours in diagnostics.
     pub color: Color,
-    /// Where placement requirements come from in build.hcl.
-    pub explain: Option<(&'a Sources, &'a Mapping)>,
+    /// The build.hcl the jobs came from, to explain placement failures in its terms.
+    pub explain: Option<BuildFile<'a>>,
 }
 
 /// Ctrl-C, as the command's signal handler reports it.

@@ -12,20 +12,22 @@
 //!   build.hcl place that produced the constraint or the resource ask, with an explanation of
 //!   the constraints Nomad adds by itself.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
 use super::check::{self, Source, Sourced};
 use super::result::{AllocMetric, GroupPlacement, NodeFact, PhasePlacement};
+use crate::compile::Compiled;
 use crate::config::Pipeline;
-use crate::diag::Finding;
+use crate::diag::{self, Color, Finding, Sources};
 use crate::hcl::eval::child;
 use crate::load::Loaded;
 use crate::nomad::model::{Job, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::render::Rendered;
 use crate::rules::{self, Rule};
-use crate::text::{and_list, plural_word};
+use crate::text::{and_list, plural, plural_word};
 
 /// Go's `%q` for the strings Nomad quotes in its metric lines.
 fn go_quote(s: &str) -> String {
@@ -102,6 +104,55 @@ pub fn format_alloc_metrics(m: &AllocMetric, prefix: &str) -> String {
         let _ = writeln!(out, "{prefix}* Quota limit hit {}", go_quote(dim));
     }
     out
+}
+
+/// The lines `run` and `status` print for a group Nomad could not place: a header, then
+/// Nomad's metric lines ([`format_alloc_metrics`]).
+pub fn blocked_text(phase: &str, group: &str, m: &AllocMetric) -> String {
+    let n = m.coalesced_failures + 1;
+    format!(
+        "{phase}: cannot place task group {} ({}):\n{}",
+        go_quote(group),
+        plural(n, "allocation"),
+        format_alloc_metrics(m, "  ")
+    )
+}
+
+/// The build.hcl that jobs on the cluster were compiled from, with what is needed to explain
+/// Nomad's placement failures (a plan's or an evaluation's `FailedTGAllocs`) in its terms.
+/// `run`, `status` and the online `plan` explain them with the same [`Explainer`].
+#[derive(Clone, Copy)]
+pub struct BuildFile<'a> {
+    /// The sources, the build.hcl among them.
+    pub sources: &'a Sources,
+    /// The loaded build.hcl (for its spans).
+    pub loaded: &'a Loaded,
+    /// The jobs compiled from it.
+    pub compiled: &'a Compiled,
+}
+
+impl BuildFile<'_> {
+    /// The findings for Nomad's failures of phase `phase` (its name, as jobs' `nomad-build.phase`
+    /// meta and `run` name it); none for a phase the file does not declare.
+    pub fn findings(&self, phase: &str, failed: &BTreeMap<String, AllocMetric>) -> Vec<Finding> {
+        let Some(rendered) = Phase::ALL
+            .into_iter()
+            .find(|p| p.name() == phase)
+            .and_then(|p| self.compiled.phase(p))
+        else {
+            return Vec::new();
+        };
+        let placement = PhasePlacement::from_nomad(rendered.phase, &rendered.job.job, failed);
+        Explainer::new(self.loaded).findings(&[(&placement, rendered)])
+    }
+
+    /// Findings rendered as `validate` renders them.
+    pub fn render(&self, findings: &[Finding], color: Color) -> String {
+        findings
+            .iter()
+            .map(|f| diag::render(f, self.sources, color))
+            .collect()
+    }
 }
 
 /// The plan's text: per phase, Nomad's dry-run line, then each group.
