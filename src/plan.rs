@@ -13,7 +13,6 @@ use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
 use crate::confine;
 use crate::diag::{Finding, Sources};
 use crate::load::Loaded;
-use crate::nomad::jobspec::parse_duration;
 use crate::phase::{Phase, PlannedTask, Role};
 use crate::reference;
 use crate::rules::invalid_source_url;
@@ -551,7 +550,7 @@ fn enforce_timeout(
         return (Some(timeout.clone()), None);
     }
     // The check stage refused a timeout that is not a positive duration.
-    let ns = u64::try_from(parse_duration(timeout).unwrap_or(1)).unwrap_or(1);
+    let ns = u64::try_from(crate::duration::parse(timeout).unwrap_or(1)).unwrap_or(1);
     let watchdog = WatchdogCtx {
         image: image.to_owned(),
         timeout: timeout.clone(),

@@ -78,5 +78,9 @@ fn a_directory_validate_reports_each_file_and_goes_on_past_one_it_cannot_read() 
         ],
         "{reply}"
     );
-    assert_eq!(result["structuredContent"]["error_count"], json!(1), "{reply}");
+    assert_eq!(
+        result["structuredContent"]["error_count"],
+        json!(1),
+        "{reply}"
+    );
 }

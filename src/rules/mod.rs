@@ -176,8 +176,6 @@ registry! {
     origin_url_credentials,
     overlay_without_backing => check,
     path_outside_repository => check,
-    placement_blocked,
-    placement_computed_class,
     placement_driver_refuses,
     placement_exhausted,
     placement_filtered,
@@ -264,18 +262,15 @@ pub fn check_rendered(
 
 /// A table of every rule: id, severity and summary, one rule a line, columns aligned.
 pub fn table() -> String {
-    let id_w = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0).max(2);
-    let sev_w = "severity".len();
-    let mut out = format!("{:id_w$}  {:sev_w$}  summary\n", "id", "severity");
-    for r in RULES {
-        out.push_str(&format!(
-            "{:id_w$}  {:sev_w$}  {}\n",
-            r.id,
-            severity_name(r.severity),
-            r.summary
-        ));
-    }
-    out
+    let mut rows = vec![["id".to_owned(), "severity".to_owned(), "summary".to_owned()]];
+    rows.extend(RULES.iter().map(|r| {
+        [
+            r.id.to_owned(),
+            severity_name(r.severity).to_owned(),
+            r.summary.to_owned(),
+        ]
+    }));
+    crate::text::table(&rows)
 }
 
 /// `docs/rules.md`: an index, then a section per rule with its severity, summary and docs.
