@@ -129,14 +129,12 @@ pub fn compile(
         return (None, findings);
     };
     // After a loader error, what the check stage says about a value the loader left out is
-    // not news.
-    findings.extend(
-        rules::check(&loaded)
-            .into_iter()
-            .filter(|f| !loaded.masks(f)),
-    );
+    // not news: the report leaves it out.
+    let mut report = rules::check(loaded);
+    findings.append(&mut report.findings);
+    let loaded = report.loaded();
     let flag = flag.and_then(Result::ok);
-    let target = resolve_target(&loaded, flag, opts.target, &mut findings);
+    let target = resolve_target(loaded, flag, opts.target, &mut findings);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -161,12 +159,12 @@ pub fn compile(
     let mut git = None;
     if let Some(policy) = &opts.policy {
         let g = git.get_or_insert_with(discover);
-        findings.extend(policy.check(&loaded, g.origin.as_deref()));
+        findings.extend(policy.check(loaded, g.origin.as_deref()));
     }
     rules::suppress::apply(sources, file, &mut findings, opts.policy.is_some());
-    if findings.iter().any(Finding::is_error) {
+    let Some(checked) = report.into_checked(&findings) else {
         return (None, findings);
-    }
+    };
     let git = git.unwrap_or_else(discover);
     if needs_source {
         // After the suppressions: a comment in the file cannot silence these.
@@ -211,7 +209,7 @@ pub fn compile(
         git,
         target,
     };
-    let ctxs = match plan::plan(&loaded, &popts) {
+    let ctxs = match plan::plan(&checked, &popts) {
         Ok(c) => c,
         Err(mut f) => {
             findings.append(&mut f);
@@ -228,7 +226,7 @@ pub fn compile(
     if findings.iter().any(Finding::is_error) {
         return (None, findings);
     }
-    let (pipeline, p) = loaded.pipeline();
+    let (pipeline, p) = checked.loaded().pipeline();
     let compiled = Compiled {
         pipeline: pipeline.to_owned(),
         phases,
