@@ -99,7 +99,7 @@ pub fn check_origin(raw: &str) -> (Option<String>, Option<OriginIssue>) {
 impl GitInfo {
     /// Reads the repository containing `dir` (all `None` outside a repository). With `root`
     /// (the MCP server's root), git does not look for a repository above it
-    /// ([`confine::confine_git`]), and one whose working tree is not below it is ignored.
+    /// (`confine::confine_git`), and one whose working tree is not below it is ignored.
     pub fn discover(dir: &Path, root: Option<&Path>) -> GitInfo {
         let git = |args: &[&str]| -> Option<String> {
             let mut cmd = Command::new("git");
@@ -299,7 +299,7 @@ pub struct BuildCtx {
     /// Whether the build reuses layers (`--layers`): with a host volume or a registry cache.
     pub layers: bool,
     /// Containerfile as passed to buildah: relative to the checkout (not to the context, which
-    /// buildah would try second), normalised, behind `./` (see [`confine::as_argument`]).
+    /// buildah would try second), normalised, behind `./` (see `confine::as_argument`).
     pub containerfile: Option<String>,
     /// Context directory as passed to buildah: relative to the checkout, normalised, `.` or
     /// behind `./`.

@@ -36,7 +36,7 @@ pub struct VarInputs {
 
 impl VarInputs {
     /// Reads `NOMAD_BUILD_VAR_*` from the process environment (entries that are not UTF-8
-    /// are left out, see [`crate::process_env`]).
+    /// are left out, see `crate::process_env`).
     #[must_use]
     pub fn with_process_env(mut self) -> Self {
         self.env = crate::process_env::vars()
