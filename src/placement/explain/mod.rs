@@ -170,16 +170,11 @@ pub fn summary(phases: &[PhasePlacement]) -> String {
         }
         for g in &p.groups {
             if !g.placed {
-                let failed = g.metric.coalesced_failures + 1;
-                let noun = if failed == 1 {
-                    "allocation"
-                } else {
-                    "allocations"
-                };
                 let _ = writeln!(
                     out,
-                    "  Task Group {} (failed to place {failed} {noun}):",
-                    go_quote(&g.group)
+                    "  Task Group {} (failed to place {}):",
+                    go_quote(&g.group),
+                    plural(g.metric.coalesced_failures + 1, "allocation")
                 );
                 out.push_str(&format_alloc_metrics(&g.metric, "    "));
                 continue;
