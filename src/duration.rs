@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// An error from [`parse`], worded like Go's `time.ParseDuration`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     /// Not of the form `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or out of range.
     Invalid,
     /// A number without a unit (other than `0`).
@@ -34,7 +34,7 @@ const LIMIT: u64 = 1 << 63;
 
 /// Parses a duration exactly as Go's `time.ParseDuration` does (`"1h30m"`, `"1.5s"`,
 /// `"-300ms"`, `"0"`), into nanoseconds.
-pub fn parse(text: &str) -> Result<i64, DurationError> {
+pub(crate) fn parse(text: &str) -> Result<i64, DurationError> {
     let mut s = text;
     let mut neg = false;
     if let Some(c) = s.chars().next() {
@@ -121,7 +121,7 @@ pub fn parse(text: &str) -> Result<i64, DurationError> {
 
 /// `90` (seconds), `500ms`, `30s`, `2m`: the form of the environment settings; `None` for
 /// anything else or zero.
-pub fn parse_setting(v: &str) -> Option<Duration> {
+pub(crate) fn parse_setting(v: &str) -> Option<Duration> {
     let v = v.trim();
     let (num, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => v.split_at(i),
@@ -139,7 +139,7 @@ pub fn parse_setting(v: &str) -> Option<Duration> {
 
 /// A duration as a user would write it (and [`parse`] reads it back): `20m`, `1h30m`, `3s`,
 /// `1.5s`, `250ms`, `7µs`, `0s`.
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     if d.is_zero() {
         return "0s".to_owned();
     }
@@ -169,7 +169,7 @@ pub fn human(d: Duration) -> String {
 }
 
 /// An elapsed time in seconds with one decimal, as the summary tables show it: `3.2s`.
-pub fn seconds(d: Duration) -> String {
+pub(crate) fn seconds(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 

@@ -4,7 +4,7 @@ use std::fmt::Display;
 
 /// Rows as columns aligned to their widest cell, two spaces apart, each line without trailing
 /// spaces. The first row is usually the header.
-pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
+pub(crate) fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
     let columns = rows.iter().map(|r| r.as_ref().len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|i| {
@@ -30,7 +30,7 @@ pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
 }
 
 /// `word`, or `words` unless there is one: `node`, `nodes`.
-pub fn plural_word<N: Copy + PartialEq + From<u8>>(n: N, word: &str) -> String {
+pub(crate) fn plural_word<N: Copy + PartialEq + From<u8>>(n: N, word: &str) -> String {
     if n == N::from(1) {
         word.to_owned()
     } else {
@@ -39,17 +39,17 @@ pub fn plural_word<N: Copy + PartialEq + From<u8>>(n: N, word: &str) -> String {
 }
 
 /// A count and its noun: `1 error`, `3 errors`, `0 files`.
-pub fn plural<N: Copy + Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
+pub(crate) fn plural<N: Copy + Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
     format!("{n} {}", plural_word(n, word))
 }
 
 /// `a`, `a and b`, `a, b and c`.
-pub fn and_list(items: &[String]) -> String {
+pub(crate) fn and_list(items: &[String]) -> String {
     join_list(items, "and")
 }
 
 /// `a`, `a or b`, `a, b or c`.
-pub fn or_list(items: &[String]) -> String {
+pub(crate) fn or_list(items: &[String]) -> String {
     join_list(items, "or")
 }
 

@@ -12,7 +12,7 @@
 //!   type adds to the list; a labelled block `b "l" {...}` becomes `{"l": [{...}]}`), and an
 //!   attribute whose value is an object literal becomes a one-element list, as Nomad's
 //!   `hclutil.BlocksAsAttrs` does;
-//! - durations are Go duration strings ([`crate::duration::parse`]) or integer nanoseconds;
+//! - durations are Go duration strings (`crate::duration::parse`) or integer nanoseconds;
 //! - `constraint` and `affinity` take `attribute`/`operator`/`value` (operator defaults to `=`)
 //!   and the shorthands `version`, `semver`, `regexp`, `set_contains`, `distinct_hosts`,
 //!   `distinct_property` (affinity: `set_contains_any`, `set_contains_all`);

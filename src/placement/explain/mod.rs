@@ -3,7 +3,7 @@
 //! [`PhasePlacement`] is one phase's answer to "would it place", in the shape Nomad gives it:
 //! an [`AllocMetric`] per task group (Go `api.AllocationMetric`, as in a plan's or an
 //! evaluation's `FailedTGAllocs`). The offline checker ([`super::check`]) fills it from a node
-//! snapshot and adds what it knows besides ([`GroupDetail`]); [`PhasePlacement::from_nomad`]
+//! snapshot and adds what it knows besides ([`GroupDetail`](super::result::GroupDetail)); [`PhasePlacement::from_nomad`]
 //! fills it from Nomad's own `FailedTGAllocs`. Both are printed by the same code:
 //!
 //! - [`summary`]: the plan's text, each failed group's metric laid out like Nomad's
@@ -170,16 +170,11 @@ pub fn summary(phases: &[PhasePlacement]) -> String {
         }
         for g in &p.groups {
             if !g.placed {
-                let failed = g.metric.coalesced_failures + 1;
-                let noun = if failed == 1 {
-                    "allocation"
-                } else {
-                    "allocations"
-                };
                 let _ = writeln!(
                     out,
-                    "  Task Group {} (failed to place {failed} {noun}):",
-                    go_quote(&g.group)
+                    "  Task Group {} (failed to place {}):",
+                    go_quote(&g.group),
+                    plural(g.metric.coalesced_failures + 1, "allocation")
                 );
                 out.push_str(&format_alloc_metrics(&g.metric, "    "));
                 continue;
