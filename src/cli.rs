@@ -410,7 +410,7 @@ pub struct RunArgs {
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
-    match crate::nomad::jobspec::parse_duration(s) {
+    match crate::duration::parse(s) {
         Ok(ns) if ns > 0 => Ok(Duration::from_nanos(ns.unsigned_abs())),
         Ok(_) => Err("must be greater than zero".to_owned()),
         Err(e) => Err(format!("{e} (use a Go duration such as `90s` or `5m`)")),

@@ -142,14 +142,12 @@ pub fn compile_loaded(
         return (None, findings);
     };
     // After a loader error, what the check stage says about a value the loader left out is
-    // not news.
-    findings.extend(
-        rules::check(&loaded)
-            .into_iter()
-            .filter(|f| !loaded.masks(f)),
-    );
+    // not news: the report leaves it out.
+    let mut report = rules::check(loaded);
+    findings.append(&mut report.findings);
+    let loaded = report.loaded();
     let flag = flag.and_then(Result::ok);
-    let target = resolve_target(&loaded, flag, opts.target, &mut findings);
+    let target = resolve_target(loaded, flag, opts.target, &mut findings);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -174,12 +172,12 @@ pub fn compile_loaded(
     let mut git = None;
     if let Some(policy) = &opts.policy {
         let g = git.get_or_insert_with(discover);
-        findings.extend(policy.check(&loaded, g.origin.as_deref()));
+        findings.extend(policy.check(loaded, g.origin.as_deref()));
     }
     rules::suppress::apply(sources, file, &mut findings, opts.policy.is_some());
-    if findings.iter().any(Finding::is_error) {
+    let Some(checked) = report.into_checked(&findings) else {
         return (None, findings);
-    }
+    };
     let git = git.unwrap_or_else(discover);
     if needs_source {
         // After the suppressions: a comment in the file cannot silence these.
@@ -224,7 +222,7 @@ pub fn compile_loaded(
         git,
         target,
     };
-    let ctxs = match plan::plan(&loaded, &popts) {
+    let ctxs = match plan::plan(&checked, &popts) {
         Ok(c) => c,
         Err(mut f) => {
             findings.append(&mut f);
@@ -241,14 +239,14 @@ pub fn compile_loaded(
     if findings.iter().any(Finding::is_error) {
         return (None, findings);
     }
-    let (pipeline, p) = loaded.pipeline();
+    let (pipeline, p) = checked.loaded().pipeline();
     let compiled = Compiled {
         pipeline: pipeline.to_owned(),
         phases,
         registries: p.registry.clone(),
         target,
     };
-    (Some((compiled, loaded)), findings)
+    (Some((compiled, checked.into_loaded())), findings)
 }
 
 /// Where a target came from, for its diagnostics.

@@ -13,13 +13,13 @@ use std::path::{Component, Path, PathBuf};
 use crate::nomad::model::Task;
 
 /// Task meta key of the build task: the context directory as passed to buildah.
-pub const CONTEXT_META: &str = "nomad-build.context";
+pub(crate) const CONTEXT_META: &str = "nomad-build.context";
 /// Task meta key of the build task: the Containerfile as passed to buildah, when set.
-pub const CONTAINERFILE_META: &str = "nomad-build.containerfile";
+pub(crate) const CONTAINERFILE_META: &str = "nomad-build.containerfile";
 
 /// Why a path from `build.hcl` cannot be confined to the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathError {
+pub(crate) enum PathError {
     /// The empty string.
     Empty,
     /// Starts with `/`.
@@ -34,7 +34,7 @@ pub enum PathError {
 
 impl PathError {
     /// One line for a diagnostic label.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             PathError::Empty => "the path is empty",
             PathError::Absolute => "an absolute path points outside the repository",
@@ -48,13 +48,13 @@ impl PathError {
 /// Normalises a relative path lexically: empty and `.` components are dropped and each `..`
 /// removes the component before it. Returns `.` for the root itself, otherwise the remaining
 /// components joined by `/`.
-pub fn normalize(path: &str) -> Result<String, PathError> {
+pub(crate) fn normalize(path: &str) -> Result<String, PathError> {
     normalize_under(".", path)
 }
 
 /// Normalises `path`, relative to `base` (itself a normalised path relative to the root), into
 /// a path relative to the root. `..` may climb out of `base` but never above the root.
-pub fn normalize_under(base: &str, path: &str) -> Result<String, PathError> {
+pub(crate) fn normalize_under(base: &str, path: &str) -> Result<String, PathError> {
     if path.is_empty() {
         return Err(PathError::Empty);
     }
@@ -88,7 +88,7 @@ pub fn normalize_under(base: &str, path: &str) -> Result<String, PathError> {
 
 /// The Containerfile relative to the root: `containerfile` (relative to the normalised
 /// `context`), normalised, after checking that it names a file.
-pub fn containerfile_under(context: &str, containerfile: &str) -> Result<String, PathError> {
+pub(crate) fn containerfile_under(context: &str, containerfile: &str) -> Result<String, PathError> {
     let last = containerfile.rsplit('/').next().unwrap_or_default();
     if !containerfile.is_empty() && matches!(last, "" | "." | "..") {
         return Err(PathError::NotAFile);
@@ -99,7 +99,7 @@ pub fn containerfile_under(context: &str, containerfile: &str) -> Result<String,
 /// How a normalised path is passed to a tool: `.` as it is, anything else behind `./`, so
 /// that no path can be read as an option, as standard input (`-`) or, by buildah, as a URL
 /// or git repository (`https://…`, `git@…`, `github.com/…`).
-pub fn as_argument(normalized: &str) -> String {
+pub(crate) fn as_argument(normalized: &str) -> String {
     if normalized == "." {
         ".".to_owned()
     } else {
@@ -113,7 +113,7 @@ pub fn as_argument(normalized: &str) -> String {
 /// in the context are checked when they exist. Other tasks pass.
 ///
 /// Returns a message naming the path and where it leads.
-pub fn check_task(task: &Task, root: &Path) -> Result<(), String> {
+pub(crate) fn check_task(task: &Task, root: &Path) -> Result<(), String> {
     let Some(context) = task.meta.get(CONTEXT_META) else {
         return Ok(());
     };
@@ -164,7 +164,7 @@ pub fn check_task(task: &Task, root: &Path) -> Result<(), String> {
 /// `GIT_WORK_TREE`, `GIT_COMMON_DIR`). Returns `false`, leaving the command as it was, when
 /// `root` cannot be resolved or its parent cannot be written in the colon-separated ceiling
 /// list: the caller must not run git then.
-pub fn confine_git(cmd: &mut std::process::Command, root: &Path) -> bool {
+pub(crate) fn confine_git(cmd: &mut std::process::Command, root: &Path) -> bool {
     let Ok(root) = std::fs::canonicalize(root) else {
         return false;
     };

@@ -7,10 +7,24 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// One phase: one Nomad batch job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+/// One phase: one Nomad batch job. It is spelled the same everywhere: build.hcl, `--phase`,
+/// job IDs, JSON reports and the MCP tools' inputs and outputs.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// The buildah job: checkout, build, push the staging image.

@@ -12,11 +12,9 @@ use serde::Serialize;
 use crate::config::{Credentials, Isolation, Pipeline, StorageDriver};
 use crate::confine;
 use crate::diag::{Finding, Sources};
-use crate::load::Loaded;
-use crate::nomad::jobspec::parse_duration;
 use crate::phase::{Phase, PlannedTask, Role};
 use crate::reference;
-use crate::rules::invalid_source_url;
+use crate::rules::{invalid_source_url, Checked};
 use crate::target::NomadVersion;
 
 /// Default images; pinned to a release so that a build is reproducible.
@@ -108,7 +106,7 @@ pub fn check_origin(raw: &str) -> (Option<String>, Option<OriginIssue>) {
 impl GitInfo {
     /// Reads the repository containing `dir` (all `None` outside a repository). With `root`
     /// (the MCP server's root), git does not look for a repository above it
-    /// ([`confine::confine_git`]), and one whose working tree is not below it is ignored.
+    /// (`confine::confine_git`), and one whose working tree is not below it is ignored.
     pub fn discover(dir: &Path, root: Option<&Path>) -> GitInfo {
         let git = |args: &[&str]| -> Option<String> {
             let mut cmd = Command::new("git");
@@ -308,7 +306,7 @@ pub struct BuildCtx {
     /// Whether the build reuses layers (`--layers`): with a host volume or a registry cache.
     pub layers: bool,
     /// Containerfile as passed to buildah: relative to the checkout (not to the context, which
-    /// buildah would try second), normalised, behind `./` (see [`confine::as_argument`]).
+    /// buildah would try second), normalised, behind `./` (see `confine::as_argument`).
     pub containerfile: Option<String>,
     /// Context directory as passed to buildah: relative to the checkout, normalised, `.` or
     /// behind `./`.
@@ -551,7 +549,7 @@ fn enforce_timeout(
         return (Some(timeout.clone()), None);
     }
     // The check stage refused a timeout that is not a positive duration.
-    let ns = u64::try_from(parse_duration(timeout).unwrap_or(1)).unwrap_or(1);
+    let ns = u64::try_from(crate::duration::parse(timeout).unwrap_or(1)).unwrap_or(1);
     let watchdog = WatchdogCtx {
         image: image.to_owned(),
         timeout: timeout.clone(),
@@ -589,35 +587,6 @@ fn pull_secret(p: &Pipeline, host: &str) -> Option<Secret> {
         .map(|c| secret(c, host))
 }
 
-/// The context and Containerfile as buildah gets them. Validate has refused paths that leave
-/// the repository; the plan refuses them again rather than pass them on unchecked.
-fn build_paths(loaded: &Loaded, ptr: &str) -> Result<(String, Option<String>), Vec<Finding>> {
-    let image = &loaded.pipeline().1.image;
-    let refuse = |rel: &str, value: &str, e: confine::PathError| {
-        vec![crate::rules::path_outside_repository::RULE
-            .finding(
-                loaded.file,
-                loaded.span(&format!("{ptr}/image/{rel}")),
-                format!("`{value}` is not a path inside the repository"),
-            )
-            .label(e.reason())]
-    };
-    let context = match &image.context {
-        Some(c) => confine::normalize(c).map_err(|e| refuse("context", c, e))?,
-        None => ".".to_owned(),
-    };
-    let containerfile = match &image.containerfile {
-        Some(f) => Some(
-            confine::containerfile_under(&context, f).map_err(|e| refuse("containerfile", f, e))?,
-        ),
-        None => None,
-    };
-    Ok((
-        confine::as_argument(&context),
-        containerfile.as_deref().map(confine::as_argument),
-    ))
-}
-
 fn host_of(image: &str) -> String {
     reference::parse(image).map(|r| r.host).unwrap_or_default()
 }
@@ -634,8 +603,11 @@ pub fn git_host(url: &str) -> String {
     }
 }
 
-/// Plans every declared phase. Errors (no source, for example) are findings.
-pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Finding>> {
+/// Plans every declared phase of a checked file. What validation refused cannot reach here;
+/// only facts from outside the file can still fail: no source repository when the file names
+/// none and git has no `origin`.
+pub fn plan(checked: &Checked, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Finding>> {
+    let loaded = checked.loaded();
     let (name, p) = loaded.pipeline();
     let ptr = format!("/pipeline/{name}");
     let source = p.source.as_ref();
@@ -676,7 +648,9 @@ pub fn plan(loaded: &Loaded, opts: &PlanOptions) -> Result<Vec<PhaseCtx>, Vec<Fi
         .iter()
         .filter_map(|(h, r)| r.credentials.as_ref().map(|c| secret(c, h)))
         .collect();
-    let (context, containerfile) = build_paths(loaded, &ptr)?;
+    let image = checked.image();
+    let context = confine::as_argument(&image.context);
+    let containerfile = image.containerfile.as_deref().map(confine::as_argument);
     let b = &p.build;
     let build_res = b.resources.unwrap_or_default();
     let (max_run_duration, watchdog) =

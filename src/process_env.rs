@@ -14,7 +14,7 @@ const READ: &[&str] = &["NOMAD_", "VAULT_"];
 
 /// Every environment entry whose name and value are UTF-8, in the environment's order.
 /// Entries left out are warned about (once a process) when nomad-build would read them.
-pub fn vars() -> Vec<(String, String)> {
+pub(crate) fn vars() -> Vec<(String, String)> {
     static WARNED: Once = Once::new();
     let (vars, skipped) = split(std::env::vars_os());
     if !skipped.is_empty() {

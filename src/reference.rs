@@ -3,26 +3,19 @@
 
 /// A parsed image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     /// Registry host with optional port; `docker.io` when the name has none.
-    pub host: String,
+    pub(crate) host: String,
     /// Repository path below the host.
-    pub path: String,
+    pub(crate) path: String,
     /// Tag, if any.
-    pub tag: Option<String>,
+    pub(crate) tag: Option<String>,
     /// Digest, if any.
-    pub digest: Option<String>,
-}
-
-impl Reference {
-    /// The repository without tag or digest, as written (`host/path` or `path`).
-    pub fn repository(&self) -> String {
-        format!("{}/{}", self.host, self.path)
-    }
+    pub(crate) digest: Option<String>,
 }
 
 /// Whether `tag` is a valid tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-pub fn valid_tag(tag: &str) -> bool {
+pub(crate) fn valid_tag(tag: &str) -> bool {
     let b = tag.as_bytes();
     !b.is_empty()
         && b.len() <= 128
@@ -32,7 +25,7 @@ pub fn valid_tag(tag: &str) -> bool {
 }
 
 /// Whether `host` is a valid registry `host[:port]`.
-pub fn valid_host(host: &str) -> bool {
+pub(crate) fn valid_host(host: &str) -> bool {
     let (name, port) = match host.rsplit_once(':') {
         Some((n, p)) => (n, Some(p)),
         None => (host, None),
@@ -87,7 +80,7 @@ fn c_slice(b: &[u8], s: usize, e: usize) -> &str {
 }
 
 /// Parses an image reference. `Err` explains what is wrong.
-pub fn parse(s: &str) -> Result<Reference, String> {
+pub(crate) fn parse(s: &str) -> Result<Reference, String> {
     if s.is_empty() {
         return Err("the reference is empty".to_owned());
     }

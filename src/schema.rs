@@ -2,7 +2,7 @@
 //! `schemas/build.schema.json` commits it.
 
 /// The schema, pretty-printed with a final newline.
-pub fn schema_json() -> String {
+pub(crate) fn schema_json() -> String {
     let mut s = serde_json::to_string_pretty(crate::load::schema()).expect("the schema serializes");
     s.push('\n');
     s

@@ -47,6 +47,19 @@ impl NomadVersion {
         self >= LIFECYCLE_HOOK_REQUIRED
     }
 
+    /// The release of a Nomad build string, from its leading `X.Y.Z` (`2.0.5`, `1.10.3+ent`,
+    /// `1.11.0-dev`, `v1.9`), as agents report it in their `build` tag.
+    pub fn from_build(build: &str) -> Option<NomadVersion> {
+        let core = build.trim().trim_start_matches('v');
+        let core = core.split(['-', '+', ' ']).next()?;
+        let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
+        Some(NomadVersion::new(
+            parts.next()??,
+            parts.next()??,
+            parts.next().unwrap_or(Some(0))?,
+        ))
+    }
+
     /// The newest release the tool knows.
     pub fn newest_known() -> NomadVersion {
         KNOWN[KNOWN.len() - 1]
@@ -160,7 +173,10 @@ const MAX_RUN_DURATION: NomadVersion = NomadVersion::new(2, 0, 3);
 const REJECTS_ALLOC: NomadVersion = NomadVersion::new(1, 11, 0);
 
 /// First release whose HCL parser requires `lifecycle { hook }`.
-const LIFECYCLE_HOOK_REQUIRED: NomadVersion = NomadVersion::new(1, 10, 4);
+///
+/// Before it the API canonicalizer drops a lifecycle without a hook, and the task runs as a
+/// main task (`api/tasks.go:760@v1.10.4`). The jobspec decoder requires `hook` on every target.
+pub const LIFECYCLE_HOOK_REQUIRED: NomadVersion = NomadVersion::new(1, 10, 4);
 
 #[cfg(test)]
 mod tests {
@@ -168,6 +184,17 @@ mod tests {
 
     fn v(s: &str) -> NomadVersion {
         s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn build_strings_read_their_release() {
+        let b = NomadVersion::from_build;
+        assert_eq!(b("2.0.5"), Some(NomadVersion::new(2, 0, 5)));
+        assert_eq!(b("1.10.3+ent"), Some(NomadVersion::new(1, 10, 3)));
+        assert_eq!(b("1.11.0-dev"), Some(NomadVersion::new(1, 11, 0)));
+        assert_eq!(b("v1.9"), Some(NomadVersion::new(1, 9, 0)));
+        assert_eq!(b("dev"), None);
+        assert!(b("1.8.4") < Some(NomadVersion::new(1, 9, 0)));
     }
 
     #[test]

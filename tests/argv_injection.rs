@@ -196,7 +196,7 @@ fn bypassing_validate(hcl: &str) -> Option<Vec<Script>> {
     let mut sources = Sources::default();
     let file = sources.add("build.hcl", hcl);
     let (loaded, _) = load(&mut sources, file, &VarInputs::default());
-    let loaded = loaded?;
+    let checked = nomad_build::rules::check(loaded?).bypassing_validation()?;
     let opts = PlanOptions {
         run_id: RUN_ID.to_owned(),
         source_sha256: "0".repeat(64),
@@ -204,7 +204,7 @@ fn bypassing_validate(hcl: &str) -> Option<Vec<Script>> {
         target: nomad_build::target::DEFAULT,
     };
     let mut out = Vec::new();
-    for ctx in plan(&loaded, &opts).ok()? {
+    for ctx in plan(&checked, &opts).ok()? {
         let r = renderer.render_phase(&ctx, &mut sources).ok()?;
         out.extend(job_scripts(ctx.phase.name(), &r.job.job));
     }

@@ -571,7 +571,7 @@ fn a_job_submitted_with_stop_true_is_detected_not_waited_on() {
     let opts = Options {
         placement_timeout: Duration::from_secs(60),
         detach: false,
-        mapping: None,
+        explain: None,
     };
     let mut out = Vec::new();
     let start = Instant::now();
@@ -1043,7 +1043,7 @@ fn a_job_with_count_0_is_not_waited_on_and_status_says_why() {
     let opts = Options {
         placement_timeout: Duration::from_secs(60),
         detach: false,
-        mapping: None,
+        explain: None,
     };
     let mut out = Vec::new();
     let report = wait::run(
@@ -1102,7 +1102,7 @@ fn ctrl_c_while_waiting_for_placement_stops_the_job() {
     let opts = Options {
         placement_timeout: Duration::from_secs(60),
         detach: false,
-        mapping: None,
+        explain: None,
     };
     let interrupt = Interrupt::default();
     let mut out = Vec::new();

@@ -95,8 +95,7 @@ impl Connect {
             .first()
             .and_then(|r| r.job.job.region.as_deref());
         let t = compiled.target;
-        let target = (u64::from(t.major), u64::from(t.minor), u64::from(t.patch));
-        match version::check(&client, region, target) {
+        match version::check(&client, region, t) {
             Ok(Check::TooOld { server, build }) => Err(Refused::TooOld {
                 server,
                 build,

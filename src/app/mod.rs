@@ -10,15 +10,14 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::cluster::explain::Mapping;
 use crate::compile::{self, CompileOptions, Compiled};
 use crate::diag::{Finding, Sources};
 use crate::load::Loaded;
+use crate::placement::BuildFile;
 use crate::render::Renderer;
 
 pub mod connect;
 pub mod events;
-mod mapping;
 
 /// Where the build.hcl comes from.
 #[derive(Debug, Clone)]
@@ -151,9 +150,13 @@ impl Opened {
         format!("{:x}", Sha256::digest(text.as_bytes()))
     }
 
-    /// Where the jobs' placement requirements come from in the build.hcl.
-    pub fn mapping(&self) -> Mapping {
-        mapping::of(&self.loaded)
+    /// The build.hcl with what explains Nomad's placement failures of its jobs in its terms.
+    pub fn build_file(&self) -> BuildFile<'_> {
+        BuildFile {
+            sources: &self.sources,
+            loaded: &self.loaded,
+            compiled: &self.compiled,
+        }
     }
 
     /// The job of the first phase: its namespace and region are the run's.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::placement::AllocMetric;
 use serde::{Deserialize, Deserializer};
 
 /// Reads `null` as the type's default.
@@ -81,40 +82,6 @@ impl Evaluation {
     pub fn is_terminal(&self) -> bool {
         matches!(self.status.as_str(), "complete" | "failed" | "canceled")
     }
-}
-
-/// Why a group could not be placed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, rename_all = "PascalCase")]
-pub struct AllocMetric {
-    /// Nodes pulled from the candidate set.
-    pub nodes_evaluated: u64,
-    /// Nodes filtered by a check.
-    pub nodes_filtered: u64,
-    /// Ready nodes in the job's pool and datacenters.
-    pub nodes_in_pool: u64,
-    /// Ready nodes per datacenter.
-    #[serde(deserialize_with = "nullable")]
-    pub nodes_available: BTreeMap<String, u64>,
-    /// Filtered nodes per node class.
-    #[serde(deserialize_with = "nullable")]
-    pub class_filtered: BTreeMap<String, u64>,
-    /// Filtered nodes per constraint (its `String()` form) or check name.
-    #[serde(deserialize_with = "nullable")]
-    pub constraint_filtered: BTreeMap<String, u64>,
-    /// Feasible nodes that did not fit.
-    pub nodes_exhausted: u64,
-    /// Exhausted nodes per class.
-    #[serde(deserialize_with = "nullable")]
-    pub class_exhausted: BTreeMap<String, u64>,
-    /// Exhausted nodes per dimension (`cpu`, `memory`, ...).
-    #[serde(deserialize_with = "nullable")]
-    pub dimension_exhausted: BTreeMap<String, u64>,
-    /// Enterprise quota dimensions hit.
-    #[serde(deserialize_with = "nullable")]
-    pub quota_exhausted: Vec<String>,
-    /// Further failed placements of the same group.
-    pub coalesced_failures: u64,
 }
 
 /// An allocation as listed (`/v1/job/:id/allocations`).

@@ -29,6 +29,7 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use super::tls::{self, TlsConnector, TlsSettings};
+use crate::duration::{human, parse_setting};
 use crate::redact::{clip, escape_controls, split_userinfo, Redactor};
 
 /// The default address, as for the `nomad` CLI.
@@ -135,7 +136,7 @@ impl Settings {
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Settings {
         let var = |k: &str| env(k).filter(|v| !v.is_empty());
         let path = |k: &str| var(k).map(PathBuf::from);
-        let (deadline, invalid) = match var(DEADLINE_VAR).map(|v| parse_duration(&v).ok_or(v)) {
+        let (deadline, invalid) = match var(DEADLINE_VAR).map(|v| parse_setting(&v).ok_or(v)) {
             None => (DEFAULT_DEADLINE, None),
             Some(Ok(d)) => (d, None),
             Some(Err(v)) => (
@@ -170,37 +171,6 @@ impl Settings {
             redact: Redactor::default(),
             invalid,
         }
-    }
-}
-
-/// `90` (seconds), `500ms`, `30s`, `2m`; `None` for anything else or zero.
-pub fn parse_duration(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    let (num, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => v.split_at(i),
-        None => (v, "s"),
-    };
-    let n: u64 = num.parse().ok()?;
-    let d = match unit {
-        "ms" => Duration::from_millis(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.checked_mul(60)?),
-        _ => return None,
-    };
-    (!d.is_zero()).then_some(d)
-}
-
-/// `3s`, `1m20s`, `500ms`.
-pub fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let s = d.as_secs();
-    match (s / 60, s % 60) {
-        (0, s) => format!("{s}s"),
-        (m, 0) => format!("{m}m"),
-        (m, s) => format!("{m}m{s}s"),
     }
 }
 

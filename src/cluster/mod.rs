@@ -1,18 +1,19 @@
 //! The Nomad cluster side of `run` and `status`: an HTTP client ([`client`], [`tls`]), the
 //! response models ([`api`]), waiting for phases ([`wait`]) with their logs ([`logs`]),
-//! placement failures ([`explain`]), the read-only explanation of a job ([`status`]) and the
-//! cluster's version ([`version`]).
+//! the read-only explanation of a job ([`status`]), why a
+//! job is stopped ([`stop`]), what a task's watchdog did ([`watchdog`]) and the cluster's
+//! version ([`version`]).
 //!
 //! Nothing here knows the command line: callers pass compiled jobs (name, ID, API JSON) and a
 //! writer, and get a typed outcome with an exit code back.
 
 pub mod api;
 pub mod client;
-pub mod explain;
 pub mod logs;
 pub mod nodes;
 pub mod plan;
 pub mod status;
+pub mod stop;
 pub mod tls;
 pub mod version;
 pub mod wait;

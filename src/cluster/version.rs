@@ -6,22 +6,7 @@ use std::fmt;
 
 use super::api::ServerMembers;
 use super::client::{ApiError, Client};
-
-/// `major.minor.patch`.
-pub type Version = (u64, u64, u64);
-
-/// Parses the leading `X.Y.Z` of a build string (`2.0.5`, `1.10.3+ent`, `1.11.0-dev`).
-pub fn parse(s: &str) -> Option<Version> {
-    let core = s.trim().trim_start_matches('v');
-    let core = core.split(['-', '+', ' ']).next()?;
-    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    let v = (
-        parts.next()??,
-        parts.next()??,
-        parts.next().unwrap_or(Some(0))?,
-    );
-    Some(v)
-}
+use crate::target::NomadVersion;
 
 /// What the check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +39,11 @@ impl fmt::Display for Check {
 
 /// Compares the oldest alive server of `region` (all regions' servers when `None`) with
 /// `target`.
-pub fn check(client: &Client, region: Option<&str>, target: Version) -> Result<Check, ApiError> {
+pub fn check(
+    client: &Client,
+    region: Option<&str>,
+    target: NomadVersion,
+) -> Result<Check, ApiError> {
     let members = match client.get::<ServerMembers>("/v1/agent/members", &[], None) {
         Ok(r) => r.value,
         Err(e) if e.status() == Some(403) && e.body() != Some("ACL token not found") => {
@@ -68,7 +57,7 @@ pub fn check(client: &Client, region: Option<&str>, target: Version) -> Result<C
     let region = region
         .filter(|r| *r != "global")
         .unwrap_or(&members.server_region);
-    let mut oldest: Option<(Version, String, String)> = None;
+    let mut oldest: Option<(NomadVersion, String, String)> = None;
     for m in &members.members {
         if m.status != "alive" || m.tags.get("role").is_some_and(|r| r != "nomad") {
             continue;
@@ -79,7 +68,9 @@ pub fn check(client: &Client, region: Option<&str>, target: Version) -> Result<C
         let Some(build) = m.tags.get("build") else {
             continue;
         };
-        let Some(v) = parse(build) else { continue };
+        let Some(v) = NomadVersion::from_build(build) else {
+            continue;
+        };
         if oldest.as_ref().is_none_or(|(o, _, _)| v < *o) {
             oldest = Some((v, m.name.clone(), build.clone()));
         }
@@ -91,19 +82,4 @@ pub fn check(client: &Client, region: Option<&str>, target: Version) -> Result<C
         Some((v, server, build)) if v < target => Check::TooOld { server, build },
         Some((_, _, build)) => Check::Supported { build },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builds_parse() {
-        assert_eq!(parse("2.0.5"), Some((2, 0, 5)));
-        assert_eq!(parse("1.10.3+ent"), Some((1, 10, 3)));
-        assert_eq!(parse("1.11.0-dev"), Some((1, 11, 0)));
-        assert_eq!(parse("v1.9"), Some((1, 9, 0)));
-        assert_eq!(parse("dev"), None);
-        assert!(parse("1.8.4").unwrap() < (1, 9, 0));
-    }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::api::TaskState;
-use super::wait::humanize;
+use crate::duration::human;
 
 /// The exit code of a watchdog that fired (and of `run` when a phase timed out).
 pub const EXIT: i64 = 124;
@@ -37,7 +37,7 @@ pub fn timeout(env: &BTreeMap<String, String>) -> Option<Duration> {
 /// `timed out after 20m`, or `timed out` when the timeout is unknown.
 pub fn timed_out(timeout: Option<Duration>) -> String {
     match timeout {
-        Some(d) => format!("timed out after {}", humanize(d)),
+        Some(d) => format!("timed out after {}", human(d)),
         None => "timed out".to_owned(),
     }
 }

@@ -121,13 +121,7 @@ fn report(findings: &mut Vec<Finding>, sources: &Sources, color: Color) -> (usiz
     (errors, warnings)
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+use crate::text::plural;
 
 /// The operator policy of `--policy` (or `NOMAD_BUILD_POLICY`), loaded and checked. `Err` is
 /// the exit code (2) after the policy's diagnostics: a command given a policy it cannot use

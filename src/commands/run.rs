@@ -77,11 +77,10 @@ pub(super) fn run(a: &RunArgs, color: Color) -> u8 {
             }
         });
     }
-    let map = prep.mapping();
     let opts = Options {
         placement_timeout: a.placement_timeout,
         detach: a.detach,
-        mapping: Some(&map),
+        explain: Some(prep.build_file()),
     };
     let live = std::io::stdout().is_terminal();
     let report = {

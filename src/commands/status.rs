@@ -63,7 +63,6 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
             return exit::CLUSTER;
         }
     };
-    let map = prep.as_ref().map(crate::app::Opened::mapping);
     let mut out = std::io::stdout().lock();
     let mut code = 0;
     for (i, job) in jobs.iter().enumerate() {
@@ -90,10 +89,10 @@ pub(super) fn run(a: &StatusArgs, color: Color) -> u8 {
             (Some(p), Some(s)) => *s == p.source_sha256(),
             _ => false,
         };
-        let explain = match (&prep, &map) {
-            (Some(p), Some(m)) if matching => Some((&p.sources, m)),
-            _ => None,
-        };
+        let explain = prep
+            .as_ref()
+            .filter(|_| matching)
+            .map(crate::app::Opened::build_file);
         match status::explain(&client, job, explain, color, &mut out) {
             Ok(
                 State::Stopped(_)

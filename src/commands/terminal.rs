@@ -5,10 +5,12 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cluster::api::{short, Allocation, TaskEvent};
-use crate::cluster::explain;
 use crate::cluster::logs::{LogEvent, Stream};
-use crate::cluster::wait::{self, Blocked, Note, Observer, Outcome, Progress, TaskRef};
-use crate::diag::{Color, Sources};
+use crate::cluster::wait::{Blocked, Note, Observer, Outcome, Progress, TaskRef};
+use crate::diag::{self, Color, Sources};
+use crate::duration::{human, seconds};
+use crate::placement::explain::blocked_text;
+use crate::text::plural;
 
 /// Lines on a writer, and the live status line (indicatif) when `live`.
 pub struct Terminal<'a> {
@@ -72,10 +74,6 @@ impl<'a> Terminal<'a> {
     }
 }
 
-fn secs(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
-}
-
 impl Observer for Terminal<'_> {
     fn phase_begins(&mut self, _phase: &str) {
         if self.live {
@@ -104,8 +102,8 @@ impl Observer for Terminal<'_> {
             }
             Progress::WaitingForPlacement { eligible, pool } => self.status(
                 format!(
-                    "{phase}: waiting for placement — {eligible} of {pool} node{} eligible",
-                    if *pool == 1 { "" } else { "s" }
+                    "{phase}: waiting for placement — {eligible} of {} eligible",
+                    plural(*pool, "node")
                 ),
                 true,
             ),
@@ -174,9 +172,15 @@ impl Observer for Terminal<'_> {
     }
 
     fn blocked(&mut self, b: &Blocked) {
-        self.text(&explain::group_text(&b.phase, &b.group, &b.metric));
+        for (group, metric) in &b.groups {
+            self.text(&blocked_text(&b.phase, group, metric));
+        }
         if let (false, Some(sources)) = (b.findings.is_empty(), self.sources) {
-            let rendered = explain::render(&b.findings, sources, self.color);
+            let rendered: String = b
+                .findings
+                .iter()
+                .map(|f| diag::render(f, sources, self.color))
+                .collect();
             self.text(&rendered);
         }
     }
@@ -209,14 +213,14 @@ impl Observer for Terminal<'_> {
             } => format!(
                 "{phase}: evaluation {} is waiting for capacity; giving up after {} (--placement-timeout)",
                 short(evaluation),
-                wait::humanize(*timeout)
+                human(*timeout)
             ),
             Note::NotPlaced {
                 job_id,
                 timeout,
                 stop_failed,
             } => {
-                let waited = wait::humanize(*timeout);
+                let waited = human(*timeout);
                 match stop_failed {
                     None => format!(
                         "{phase}: not placed within {waited} (--placement-timeout); stopped job {job_id} so that it cannot start later"
@@ -234,10 +238,10 @@ impl Observer for Terminal<'_> {
             }
             Note::StopCause(cause) => format!("{phase}: {cause}"),
             Note::Retrying(e) => format!("cluster: {e}; retrying"),
-            Note::Recovered(d) => format!("cluster: answering again after {}", secs(*d)),
+            Note::Recovered(d) => format!("cluster: answering again after {}", seconds(*d)),
             Note::LogsCutShort(d) => format!(
                 "{phase}: stopped waiting for the rest of the logs after {}",
-                secs(*d)
+                seconds(*d)
             ),
             Note::InterruptedAfterFinish { job_id } => format!(
                 "interrupted: job {job_id} ({phase}) had already finished; nothing was stopped"

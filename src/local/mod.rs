@@ -32,6 +32,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::compile::Compiled;
+use crate::duration;
 use crate::nomad::model::{Job, Task, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::plan::GitInfo;
@@ -304,7 +305,7 @@ pub fn run(
                     }
                     Status::TimedOut(limit) => format!(
                         "timed out after {} (exit status {TIMED_OUT_EXIT})",
-                        human_duration(*limit)
+                        duration::human(*limit)
                     ),
                     Status::Skipped(why) => format!("skipped: {why}"),
                     Status::NotRun => String::new(),
@@ -371,35 +372,8 @@ pub fn group_timeout(r: &Rendered, g: &TaskGroup) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// A duration as a user would write it: `20m`, `1h30m`, `3s`, `1.5s`, `250ms`.
-pub fn human_duration(d: Duration) -> String {
-    if d < Duration::from_millis(1) {
-        return format!("{}µs", d.as_micros());
-    }
-    if d < Duration::from_secs(1) {
-        return format!("{}ms", d.as_millis());
-    }
-    let total = d.as_secs();
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    let millis = d.subsec_millis();
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if millis > 0 {
-        let frac = format!("{millis:03}");
-        out.push_str(&format!("{s}.{}s", frac.trim_end_matches('0')));
-    } else if s > 0 {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
-
 fn secs(d: Option<Duration>) -> String {
-    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1}s", d.as_secs_f64()))
+    d.map_or_else(|| "-".to_owned(), duration::seconds)
 }
 
 /// The summary table.
@@ -435,20 +409,7 @@ pub fn summary(results: &[TaskResult]) -> String {
             duration,
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut s = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        s.push_str(line.join("  ").trim_end());
-        s.push('\n');
-    }
-    s
+    crate::text::table(&rows)
 }
 
 struct TaskCtx<'a> {
@@ -895,18 +856,5 @@ mod tests {
         assert_eq!(exit_code(&[row(Status::Passed), timed_out.clone()]), 124);
         assert_eq!(exit_code(&[row(Status::Failed(7)), timed_out]), 7);
         assert_eq!(exit_code(&[row(Status::Skipped(SKIP_WATCHDOG))]), 0);
-    }
-
-    #[test]
-    fn durations_read_as_written() {
-        let d = |ms| human_duration(Duration::from_millis(ms));
-        assert_eq!(d(1_200_000), "20m");
-        assert_eq!(d(5_400_000), "1h30m");
-        assert_eq!(d(3_000), "3s");
-        assert_eq!(d(90_000), "1m30s");
-        assert_eq!(d(1_500), "1.5s");
-        assert_eq!(d(3_601_250), "1h1.25s");
-        assert_eq!(d(250), "250ms");
-        assert_eq!(human_duration(Duration::from_micros(7)), "7µs");
     }
 }

@@ -4,7 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{human_duration, KILL_GRACE};
+use super::KILL_GRACE;
+use crate::duration::human;
 use crate::lines::{read_lines, MAX_LINE};
 
 /// How a supervised command ended.
@@ -93,7 +94,7 @@ pub(super) fn supervise(
     }
     line(&format!(
         "nomad-build: timed out after {}; stopping the task",
-        human_duration(limit)
+        human(limit)
     ));
     // Remembered: a process whose parent exits is re-parented and no longer found below it.
     let mut tree = descendants(child.id());

@@ -141,7 +141,7 @@ impl Cluster for Nomad {
                 }
             }
             out.push(PhasePlan {
-                phase: p.phase.into(),
+                phase: p.phase,
                 job_id: p.job_id.clone(),
                 placeable: p.places(),
                 failures,
@@ -174,7 +174,7 @@ impl Nomad {
             let opts = Options {
                 placement_timeout: self.placement_timeout,
                 detach: false,
-                mapping: None,
+                explain: None,
             };
             let done = wait::run(
                 client,
@@ -232,7 +232,7 @@ fn reason(o: &Outcome) -> String {
         }
         Outcome::NotPlaced { job } => format!(
             "job {job} was not placed within {}; it was stopped so that it cannot start later",
-            wait::humanize(PLACEMENT_TIMEOUT)
+            crate::duration::human(PLACEMENT_TIMEOUT)
         ),
         Outcome::Lost { label, why } => format!("{label} {why}"),
         Outcome::Stopped { job, cause } if cause.is_empty() => format!("job {job} was stopped"),

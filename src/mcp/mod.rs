@@ -38,8 +38,8 @@ pub mod tools;
 
 pub use cluster::Nomad;
 pub use runs::{
-    CancelToken, Cluster, PhaseName, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest,
-    RunState, RunStatus, Runs, TaskState,
+    CancelToken, Cluster, PhaseOutcome, PhasePlan, PlanRequest, RunReporter, RunRequest, RunState,
+    RunStatus, Runs, TaskState,
 };
 pub use safety::{Redactor, Root};
 

@@ -82,7 +82,7 @@ pub struct PlanRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PhasePlan {
     /// The phase.
-    pub phase: PhaseName,
+    pub phase: Phase,
     /// The job's ID.
     pub job_id: String,
     /// Whether every group of the job can be placed.
@@ -90,40 +90,6 @@ pub struct PhasePlan {
     /// Why not: one explanation per failure (a group, the constraint or resource that fails
     /// and on how many nodes).
     pub failures: Vec<String>,
-}
-
-/// A phase, as the tools' inputs and outputs name it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum PhaseName {
-    /// The buildah job: checkout, build, push the staging image.
-    Build,
-    /// The test job: one group per test, in the staging image.
-    Test,
-    /// The publish job: copy the staging image to its tags.
-    Publish,
-}
-
-impl From<Phase> for PhaseName {
-    fn from(p: Phase) -> Self {
-        match p {
-            Phase::Build => PhaseName::Build,
-            Phase::Test => PhaseName::Test,
-            Phase::Publish => PhaseName::Publish,
-        }
-    }
-}
-
-impl From<PhaseName> for Phase {
-    fn from(p: PhaseName) -> Self {
-        match p {
-            PhaseName::Build => Phase::Build,
-            PhaseName::Test => Phase::Test,
-            PhaseName::Publish => Phase::Publish,
-        }
-    }
 }
 
 /// Where a run is.
@@ -214,7 +180,7 @@ pub struct TaskStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PhaseStatus {
     /// The phase.
-    pub phase: PhaseName,
+    pub phase: Phase,
     /// Its state.
     pub state: PhaseState,
     /// Its job's ID, once submitted.
@@ -235,7 +201,7 @@ pub struct RunStatus {
     /// Where the run is.
     pub state: RunState,
     /// The phase running now, or the last one that ran.
-    pub phase: Option<PhaseName>,
+    pub phase: Option<Phase>,
     /// Every phase of the run, in run order.
     pub phases: Vec<PhaseStatus>,
     /// Why the run could not go on.
@@ -255,7 +221,7 @@ impl RunStatus {
                 .phases
                 .iter()
                 .map(|p| PhaseStatus {
-                    phase: (*p).into(),
+                    phase: *p,
                     state: PhaseState::Pending,
                     job_id: None,
                     reason: None,
@@ -303,8 +269,7 @@ impl RunStatus {
     }
 
     fn phase_mut(&mut self, phase: Phase) -> Option<&mut PhaseStatus> {
-        let name = PhaseName::from(phase);
-        self.phases.iter_mut().find(|p| p.phase == name)
+        self.phases.iter_mut().find(|p| p.phase == phase)
     }
 }
 
@@ -367,7 +332,7 @@ impl RunReporter {
     pub fn phase_started(&self, phase: Phase, job_id: &str) {
         let job_id = self.redactor.text(job_id);
         self.update(|s| {
-            s.phase = Some(phase.into());
+            s.phase = Some(phase);
             if let Some(p) = s.phase_mut(phase) {
                 p.state = PhaseState::Running;
                 p.job_id = Some(job_id);
@@ -425,7 +390,7 @@ impl RunReporter {
             o => o,
         };
         self.update(|s| {
-            s.phase = Some(phase.into());
+            s.phase = Some(phase);
             if let Some(p) = s.phase_mut(phase) {
                 (p.state, p.reason) = match outcome {
                     PhaseOutcome::Passed => (PhaseState::Passed, None),
@@ -727,7 +692,7 @@ pub(crate) mod tests {
                 .phases
                 .iter()
                 .map(|p| PhasePlan {
-                    phase: (*p).into(),
+                    phase: *p,
                     job_id: format!("{}-{p}", request.opened.compiled.pipeline),
                     placeable: !self.fail.contains(p),
                     failures: if self.fail.contains(p) {
@@ -796,7 +761,7 @@ pub(crate) mod tests {
         let last = seen.last().expect("a status").clone();
         assert_eq!(last.state, RunState::Passed, "{last:?}");
         assert!(seen.windows(2).all(|w| w[0].updates < w[1].updates));
-        assert_eq!(last.phase, Some(PhaseName::Test));
+        assert_eq!(last.phase, Some(Phase::Test));
         for p in &last.phases {
             assert_eq!(p.state, PhaseState::Passed);
             assert_eq!(p.tasks.len(), 1);

@@ -18,7 +18,7 @@ use rmcp::{tool, tool_router, Json, RoleServer};
 use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use super::runs::{self, PhaseName, PhasePlan, PlanRequest, RunRequest, RunStatus};
+use super::runs::{self, PhasePlan, PlanRequest, RunRequest, RunStatus};
 use super::safety::{read_text, Resolved};
 use super::{Server, Shared};
 use crate::app;
@@ -62,7 +62,7 @@ pub struct CompileSpec {
     /// The run id.
     pub run_id: Option<String>,
     /// The phases (empty: every declared one).
-    pub phases: Vec<PhaseName>,
+    pub phases: Vec<Phase>,
     /// The variables.
     pub vars: Vars,
     /// A template directory below the root.
@@ -118,7 +118,7 @@ macro_rules! compile_input {
             pub run_id: Option<String>,
             /// Phases, in any order (default: every declared phase).
             #[serde(default)]
-            pub phases: Vec<PhaseName>,
+            pub phases: Vec<Phase>,
             /// Variable values by name, as `--var NAME=VALUE` sets them.
             #[serde(default)]
             pub vars: BTreeMap<String, String>,
@@ -317,7 +317,7 @@ pub struct RenderOutput {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RenderedJob {
     /// The phase.
-    pub phase: PhaseName,
+    pub phase: Phase,
     /// The Nomad job ID.
     pub job_id: String,
     /// The file name `render -o` writes the HCL to.
@@ -516,8 +516,7 @@ impl Shared {
         };
         diag::sort(&mut opened.findings);
         let compiled = &opened.compiled;
-        let wanted: Vec<Phase> = input.phases.iter().map(|p| Phase::from(*p)).collect();
-        let phases = compiled.select(&wanted).map_err(|missing| {
+        let phases = compiled.select(&input.phases).map_err(|missing| {
             let declared: Vec<&str> = compiled.declared().iter().map(|p| p.name()).collect();
             format!(
                 "the pipeline declares no `{missing}` phase; declared phases: {}",
@@ -601,7 +600,7 @@ impl Shared {
             let json: serde_json::Value = serde_json::from_str(&emit::text(r, Format::Json))
                 .map_err(|e| format!("internal error: {e}"))?;
             jobs.push(RenderedJob {
-                phase: phase.into(),
+                phase,
                 job_id: job_field(&json, "ID"),
                 hcl_file: emit::file_name(&compiled.pipeline, r, Format::Hcl),
                 json_file: emit::file_name(&compiled.pipeline, r, Format::Json),

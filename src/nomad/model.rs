@@ -122,11 +122,6 @@ pub fn field_since(go_type: &str, field: &str) -> Option<Since> {
 /// for an older release may run on a newer one.
 pub const VAULT_POLICIES_IGNORED_FROM: NomadVersion = NomadVersion::new(1, 10, 0);
 
-/// From this release on, the HCL parser requires `lifecycle { hook }` (`api/tasks.go:760@v1.10.4`);
-/// before, the API canonicalizer drops a lifecycle without a hook, and the task runs as a main
-/// task. The decoder requires `hook` on every target.
-pub const LIFECYCLE_HOOK_REQUIRED_FROM: NomadVersion = NomadVersion::new(1, 10, 4);
-
 /// A Go `time.Duration`: a signed count of nanoseconds.
 pub type Nanoseconds = i64;
 

@@ -4,19 +4,22 @@
 //! - [`nodes`]: the node snapshot (Nomad's node JSON) as input;
 //! - [`feasible`] and [`version`]: Nomad's constraint operators with its exact comparison rules;
 //! - [`check`]: the offline checker, Nomad's feasibility and fit checks in Nomad's order;
-//! - [`explain`]: the result type shared with Nomad's own answers (`FailedTGAllocs`), its
-//!   text, and its findings mapped to build.hcl.
+//! - [`result`]: the placement result, shared by the offline checker and Nomad's own answers
+//!   (`FailedTGAllocs`);
+//! - [`explain`]: the result's text, and its findings mapped to build.hcl.
 
 pub mod check;
 pub mod explain;
 pub mod feasible;
 pub mod nodes;
+pub mod result;
 pub mod version;
 
 use crate::compile::Compiled;
 use crate::phase::Phase;
 
-pub use explain::{AllocMetric, Explainer, GroupPlacement, PhasePlacement};
+pub use explain::{BuildFile, Explainer};
+pub use result::{AllocMetric, GroupPlacement, PhasePlacement};
 
 /// Checks every phase of `phases` (declared by `compiled`) against the snapshot's nodes.
 pub fn check_offline(

@@ -1,7 +1,7 @@
 //! `invalid-duration`.
 
 use super::{esc, Cx};
-use crate::nomad::jobspec::parse_duration;
+use crate::duration;
 
 declare_rule! {
     /// ## What it checks
@@ -48,7 +48,7 @@ pub(super) fn check(cx: &mut Cx<'_>) {
 }
 
 fn duration(cx: &mut Cx<'_>, rel: &str, d: &str) {
-    let f = match parse_duration(d) {
+    let f = match duration::parse(d) {
         Err(why) => cx
             .finding(&RULE, rel, format!("`{d}` is not a duration"))
             .label(why.to_string())

@@ -176,8 +176,6 @@ registry! {
     origin_url_credentials,
     overlay_without_backing => check,
     path_outside_repository => check,
-    placement_blocked,
-    placement_computed_class,
     placement_driver_refuses,
     placement_exhausted,
     placement_filtered,
@@ -225,6 +223,8 @@ registry! {
 
 pub mod suppress;
 
+pub use path_outside_repository::ImagePaths;
+
 /// Every rule, sorted by id.
 pub fn all() -> &'static [Rule] {
     RULES
@@ -235,20 +235,89 @@ pub fn get(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
-/// Runs every semantic rule over a loaded file; returns findings in no particular order.
-pub fn check(l: &Loaded) -> Vec<Finding> {
-    let (name, p) = l.pipeline();
+/// The check stage's word on a loaded file: its findings, and the file with what the rules
+/// established about it, from which [`Report::into_checked`] makes the [`Checked`] file.
+pub struct Report {
+    /// Every finding of the semantic rules, in no particular order, without those that can
+    /// only be consequences of a loader error ([`Loaded::masks`]).
+    pub findings: Vec<Finding>,
+    loaded: Loaded,
+    image: Option<ImagePaths>,
+}
+
+/// A build.hcl in which neither the loader nor any check found an error: the only input
+/// [`crate::plan::plan`] takes, so that planning never meets a value validation refused.
+pub struct Checked {
+    loaded: Loaded,
+    image: ImagePaths,
+}
+
+/// Runs every semantic rule over a loaded file.
+pub fn check(loaded: Loaded) -> Report {
+    let (name, p) = loaded.pipeline();
     let mut cx = Cx {
-        l,
+        l: &loaded,
         name,
         p,
         base: child("/pipeline", name),
         out: Vec::new(),
+        image: None,
     };
     for (_, check) in CHECKS {
         check(&mut cx);
     }
-    cx.out
+    let (mut findings, image) = (cx.out, cx.image);
+    findings.retain(|f| !loaded.masks(f));
+    Report {
+        findings,
+        loaded,
+        image,
+    }
+}
+
+impl Report {
+    /// The loaded file.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The checked file; `None` when the loader found an error, or when one of `findings` (this
+    /// stage's and those of the stages after it: the policy's, the suppression comments') is
+    /// an error.
+    pub fn into_checked(self, findings: &[Finding]) -> Option<Checked> {
+        if self.loaded.has_errors() || findings.iter().any(Finding::is_error) {
+            return None;
+        }
+        self.bypassing_validation()
+    }
+
+    /// The file as checked, whatever the findings say: only for the tests that prove the
+    /// stages after validation safe on their own (`tests/argv_injection.rs`). `None` when the
+    /// image's paths leave the repository, which a plan cannot express.
+    #[doc(hidden)]
+    pub fn bypassing_validation(self) -> Option<Checked> {
+        Some(Checked {
+            loaded: self.loaded,
+            image: self.image?,
+        })
+    }
+}
+
+impl Checked {
+    /// The loaded file.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The image's build context and Containerfile, inside the repository.
+    pub fn image(&self) -> &ImagePaths {
+        &self.image
+    }
+
+    /// The loaded file, kept for its spans once the jobs are planned.
+    pub fn into_loaded(self) -> Loaded {
+        self.loaded
+    }
 }
 
 /// Runs the rules that look at a rendered job: `phase` is its phase, `src` the rendered HCL
@@ -264,18 +333,15 @@ pub fn check_rendered(
 
 /// A table of every rule: id, severity and summary, one rule a line, columns aligned.
 pub fn table() -> String {
-    let id_w = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0).max(2);
-    let sev_w = "severity".len();
-    let mut out = format!("{:id_w$}  {:sev_w$}  summary\n", "id", "severity");
-    for r in RULES {
-        out.push_str(&format!(
-            "{:id_w$}  {:sev_w$}  {}\n",
-            r.id,
-            severity_name(r.severity),
-            r.summary
-        ));
-    }
-    out
+    let mut rows = vec![["id".to_owned(), "severity".to_owned(), "summary".to_owned()]];
+    rows.extend(RULES.iter().map(|r| {
+        [
+            r.id.to_owned(),
+            severity_name(r.severity).to_owned(),
+            r.summary.to_owned(),
+        ]
+    }));
+    crate::text::table(&rows)
 }
 
 /// `docs/rules.md`: an index, then a section per rule with its severity, summary and docs.
@@ -338,6 +404,8 @@ struct Cx<'a> {
     p: &'a Pipeline,
     base: String,
     out: Vec<Finding>,
+    /// The image's paths, when [`path_outside_repository`] found them inside the repository.
+    image: Option<ImagePaths>,
 }
 
 impl<'a> Cx<'a> {
@@ -404,7 +472,38 @@ mod tests {
         let file = sources.add("build.hcl", src);
         let (loaded, findings) = load(&mut sources, file, &VarInputs::default());
         let loaded = loaded.unwrap_or_else(|| panic!("{findings:?}"));
-        check(&loaded)
+        check(loaded).findings
+    }
+
+    fn report(src: &str) -> Report {
+        let mut sources = Sources::default();
+        let file = sources.add("build.hcl", src);
+        let (loaded, findings) = load(&mut sources, file, &VarInputs::default());
+        check(loaded.unwrap_or_else(|| panic!("{findings:?}")))
+    }
+
+    const IMAGE: &str = "pipeline \"app\" {\n  source {\n    url = \"https://git.example.com/app.git\"\n  }\n  image {\n    repository = \"registry.example.com/app\"\n    context = \"services/../api\"\n    containerfile = \"CONTAINERFILE\"\n  }\n  build {}\n}\n";
+
+    #[test]
+    fn only_a_file_without_errors_is_checked() {
+        let good = report(IMAGE);
+        assert_eq!(good.findings, []);
+        let checked = good.into_checked(&[]).expect("no errors");
+        assert_eq!(
+            checked.image(),
+            &ImagePaths {
+                context: "api".to_owned(),
+                containerfile: Some("api/CONTAINERFILE".to_owned()),
+            }
+        );
+        // An error of a later stage (the policy's, say) refuses the file as well.
+        let later = report(IMAGE);
+        let error = missing_source::RULE.finding(later.loaded().file, 0..1, "later");
+        assert!(later.into_checked(&[error]).is_none());
+        // A path the check refuses leaves nothing to plan from, even bypassing validation.
+        let outside = report(&IMAGE.replace("CONTAINERFILE", "/etc/passwd"));
+        assert_eq!(outside.findings.len(), 1, "{:?}", outside.findings);
+        assert!(outside.into_checked(&[]).is_none());
     }
 
     #[test]

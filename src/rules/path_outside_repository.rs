@@ -39,6 +39,16 @@ declare_rule! {
     }
 }
 
+/// The image's build context and Containerfile, normalized and inside the repository: what
+/// the check established, and all `plan` needs of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePaths {
+    /// The build context, relative to the repository root (`.` for the root).
+    pub context: String,
+    /// The Containerfile, relative to the repository root; `None`: the context's default.
+    pub containerfile: Option<String>,
+}
+
 pub(super) fn check(cx: &mut Cx<'_>) {
     let image = &cx.p.image;
     let context = match &image.context {
@@ -60,11 +70,22 @@ pub(super) fn check(cx: &mut Cx<'_>) {
         },
     };
     let Some(file) = &image.containerfile else {
+        cx.image = context.map(|context| ImagePaths {
+            context,
+            containerfile: None,
+        });
         return;
     };
     // Against the root when the context itself is refused: `/etc/passwd` is wrong either way.
     let base = context.as_deref().unwrap_or(".");
-    if let Err(e) = confine::containerfile_under(base, file) {
+    match confine::containerfile_under(base, file) {
+        Ok(containerfile) => {
+            cx.image = context.map(|context| ImagePaths {
+                context,
+                containerfile: Some(containerfile),
+            });
+        }
+        Err(e) => {
         let f = cx
             .finding(
                 &RULE,
@@ -73,6 +94,7 @@ pub(super) fn check(cx: &mut Cx<'_>) {
             )
             .label(e.reason())
             .help("write a file relative to `context`, e.g. `Containerfile` or `deploy/Containerfile`");
-        cx.push(f);
+            cx.push(f);
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! `placement-driver-refuses`: checked by `plan`; this file holds its declaration and docs.
+//! `placement-driver-refuses`: checked by `plan`, and reported by `run` and `status` for a blocked evaluation; this file holds its declaration and docs.
 
 declare_rule! {
     /// ## What it checks

@@ -1,4 +1,4 @@
-//! `placement-exhausted`: checked by `plan`; this file holds its declaration and docs.
+//! `placement-exhausted`: checked by `plan`, and reported by `run` and `status` for a blocked evaluation; this file holds its declaration and docs.
 
 declare_rule! {
     /// ## What it checks
@@ -7,7 +7,8 @@ declare_rule! {
     /// lack CPU, memory or disk: what the group asks for (its tasks' `resources`, a prestart
     /// task counted against the main task rather than added, and its ephemeral disk) against
     /// each node's capacity minus what the client reserves minus the allocations it runs
-    /// (when the snapshot lists them). Checked by `plan`.
+    /// (when the snapshot lists them). Checked by `plan`; `run` and `status` report it for
+    /// what Nomad says of a blocked evaluation.
     ///
     /// ## Why it matters
     ///

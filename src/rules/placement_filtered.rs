@@ -1,4 +1,4 @@
-//! `placement-filtered`: checked by `plan`; this file holds its declaration and docs.
+//! `placement-filtered`: checked by `plan`, and reported by `run` and `status` for a blocked evaluation; this file holds its declaration and docs.
 
 declare_rule! {
     /// ## What it checks
@@ -9,7 +9,8 @@ declare_rule! {
     /// constraints Nomad adds itself: `${attr.vault.version} semver >= 0.6.1` for tasks with a
     /// `vault` block, `${attr.nomad.version} semver >= 1.7.0-a` for tasks with a workload
     /// identity), a driver that is not detected and healthy, or a missing host volume (the
-    /// build cache). Checked by `plan`, which points at the build.hcl setting that led to it.
+    /// build cache). Checked by `plan`, and reported by `run` and `status` for a blocked
+    /// evaluation, pointing at the build.hcl setting that led to it.
     ///
     /// ## Why it matters
     ///

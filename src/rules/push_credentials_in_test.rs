@@ -76,7 +76,7 @@ pub(super) fn check(cx: &mut Cx<'_>) {
                 &format!("/registry/{}/credentials", esc(&h)),
                 format!(
                     "{} {} with the credentials the pipeline pushes to `{h}` with",
-                    if names.len() == 1 { "test" } else { "tests" },
+                    crate::text::plural_word(names.len(), "test"),
                     names.join(", ") + if names.len() == 1 { " pulls" } else { " pull" }
                 ),
             )

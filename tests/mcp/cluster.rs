@@ -77,7 +77,7 @@ impl Cluster for Scripted {
             .phases
             .iter()
             .map(|&p| PhasePlan {
-                phase: p.into(),
+                phase: p,
                 job_id: request
                     .opened
                     .compiled

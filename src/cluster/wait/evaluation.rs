@@ -2,9 +2,12 @@
 //! the job.
 
 use super::{
-    api, describe_error, encode, explain, status, Action, Allocation, Blocked, Client, Evaluation,
-    Note, Observer, Options, Outcome, Phase, Progress, StopCause, WriteResponse,
+    api, describe_error, encode, stop, Action, Allocation, Blocked, Client, Evaluation, Note,
+    Observer, Options, Outcome, Phase, Progress, StopCause, WriteResponse,
 };
+use std::collections::BTreeMap;
+
+use crate::placement::explain::blocked_text;
 
 /// Prints new placement failures (those of an evaluation whose blocked evaluation is still
 /// waiting), once each, and the waiting status.
@@ -31,29 +34,28 @@ pub(super) fn show_failures(ph: &mut Phase<'_>, opts: &Options<'_>, out: &mut dy
     } else {
         e.blocked_eval.clone()
     };
-    let mut blocked_groups = Vec::new();
     let mut status = None;
+    let mut new = BTreeMap::new();
     for (g, m) in &e.failed_tg_allocs {
-        let (eligible, pool) = explain::eligible(m);
+        let (eligible, pool) = m.eligible();
         status = Some(Progress::WaitingForPlacement { eligible, pool });
         // The register evaluation and its blocked evaluation usually carry the same
         // metrics: report each distinct picture once.
-        let text = explain::group_text(&phase, g, m);
+        let text = blocked_text(&phase, g, m);
         if ph.shown_failures.insert((g.clone(), text)) {
-            blocked_groups.push(Blocked {
-                phase: phase.clone(),
-                group: g.clone(),
-                metric: m.clone(),
-                findings: opts.mapping.map_or_else(Vec::new, |mapping| {
-                    explain::findings(mapping, &format!("{phase}/{g}"), m)
-                }),
-            });
+            new.insert(g.clone(), m.clone());
         }
     }
-    if !blocked_groups.is_empty() {
-        for b in &blocked_groups {
-            out.blocked(b);
-        }
+    if !new.is_empty() {
+        // One explanation of the new failures together, as `plan` explains a phase.
+        let findings = opts
+            .explain
+            .map_or_else(Vec::new, |file| file.findings(&phase, &new));
+        out.blocked(&Blocked {
+            phase: phase.clone(),
+            groups: new,
+            findings,
+        });
         out.note(
             &phase,
             &Note::WaitingForCapacity {
@@ -99,5 +101,5 @@ pub(super) fn stop_cause(client: &Client, ph: &Phase<'_>) -> StopCause {
         .unwrap_or_default();
     let evals: Vec<Evaluation> = ph.evals.values().cloned().collect();
     let allocs: Vec<Allocation> = ph.allocs.values().cloned().collect();
-    status::classify_stop(&job, &versions, &evals, &allocs)
+    stop::classify_stop(&job, &versions, &evals, &allocs)
 }

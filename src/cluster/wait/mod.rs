@@ -17,12 +17,13 @@ use serde_json::Value;
 
 use super::api::{self, short, Allocation, Evaluation, FileInfo, Job, WriteResponse};
 use super::client::{encode, ApiError, Client, Notice};
-use super::explain::{self, Mapping};
 use super::logs::{Follower, LogEvent, Stream};
-use super::status::{self, StopCause};
+use super::stop::{self, StopCause};
 use super::watchdog;
 use super::{describe_error, exit, Action};
+use crate::duration::seconds;
 use crate::phase::{PlannedTask, Role};
+use crate::placement::BuildFile;
 
 mod allocation;
 mod evaluation;
@@ -193,8 +194,8 @@ pub struct Options<'a> {
     pub placement_timeout: Duration,
     /// Submit the first phase and return.
     pub detach: bool,
-    /// Where placement requirements come from in build.hcl.
-    pub mapping: Option<&'a Mapping>,
+    /// The build.hcl the jobs came from, to explain placement failures in its terms.
+    pub explain: Option<BuildFile<'a>>,
 }
 
 /// Ctrl-C, as the command's signal handler reports it.
@@ -537,26 +538,6 @@ impl Phase<'_> {
     }
 }
 
-fn secs(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
-}
-
-/// A duration as `--placement-timeout` takes it: `5m`, `90s`, `1m30s`, `1.5s`.
-pub fn humanize(d: Duration) -> String {
-    let ms = d.as_millis();
-    if !ms.is_multiple_of(1000) {
-        return format!("{}s", d.as_secs_f64());
-    }
-    let s = d.as_secs();
-    match (s / 3600, s % 3600 / 60, s % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, s) => format!("{m}m{s}s"),
-        (h, 0, 0) => format!("{h}h"),
-        (h, m, s) => format!("{h}h{m}m{s}s"),
-    }
-}
-
 /// The summary table: phase, task, status, exit code, duration, allocation, node.
 pub fn summary(rows: &[TaskRow]) -> String {
     let mut table = vec![[
@@ -590,45 +571,17 @@ pub fn summary(rows: &[TaskRow]) -> String {
             r.task.clone(),
             status.to_owned(),
             code,
-            r.duration.map_or("-".to_owned(), secs),
+            r.duration.map_or("-".to_owned(), seconds),
             dash(&r.alloc),
             dash(&r.node),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|i| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut s = String::new();
-    for r in table {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        s.push_str(cells.join("  ").trim_end());
-        s.push('\n');
-    }
-    s
+    crate::text::table(&table)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_like_the_flag() {
-        assert_eq!(humanize(Duration::from_secs(300)), "5m");
-        assert_eq!(humanize(Duration::from_secs(90)), "1m30s");
-        assert_eq!(humanize(Duration::from_secs(2)), "2s");
-        assert_eq!(humanize(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(humanize(Duration::from_secs(7200)), "2h");
-    }
 
     #[test]
     fn exit_codes() {

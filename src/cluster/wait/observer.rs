@@ -2,12 +2,14 @@
 //! observer words them (and owns the live status line); the MCP server folds them into a
 //! run's status.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Outcome;
-use crate::cluster::api::{AllocMetric, Allocation, TaskEvent};
+use crate::cluster::api::{Allocation, TaskEvent};
 use crate::cluster::logs::{LogEvent, Stream};
 use crate::diag::Finding;
+use crate::placement::AllocMetric;
 
 /// One task of a phase.
 #[derive(Debug, Clone, Copy)]
@@ -22,17 +24,16 @@ pub struct TaskRef<'a> {
     pub label: &'a str,
 }
 
-/// A group the scheduler cannot place yet, with its metrics and, when the run knows where the
-/// requirements come from, the build.hcl settings behind them.
+/// Groups of a phase the scheduler cannot place yet (those not reported before), with their
+/// metrics and, when the run knows the build.hcl, the findings of the placement explainer
+/// ([`crate::placement::BuildFile::findings`], the one `plan` and `status` use).
 #[derive(Debug, Clone)]
 pub struct Blocked {
     /// The phase.
     pub phase: String,
-    /// The task group.
-    pub group: String,
-    /// Nomad's placement metrics of the group.
-    pub metric: AllocMetric,
-    /// The settings behind the failed checks (empty without a mapping).
+    /// Nomad's placement metrics of each blocked task group.
+    pub groups: BTreeMap<String, AllocMetric>,
+    /// Why, in build.hcl's terms (empty without the build.hcl).
     pub findings: Vec<Finding>,
 }
 
@@ -106,7 +107,7 @@ pub enum Note {
         /// The job.
         job_id: String,
     },
-    /// Why the job stopped ([`crate::cluster::status::StopCause::describe`]).
+    /// Why the job stopped ([`crate::cluster::stop::StopCause::describe`]).
     StopCause(String),
     /// The cluster fails and the client retries.
     Retrying(String),
@@ -146,7 +147,7 @@ pub trait Observer {
     fn log_line(&mut self, task: &TaskRef<'_>, stream: Stream, text: &str) {}
     /// A log stream was resumed after a drop, or cannot be read.
     fn log_trouble(&mut self, event: &LogEvent) {}
-    /// A group of `phase` cannot be placed yet.
+    /// Groups of a phase cannot be placed yet.
     fn blocked(&mut self, blocked: &Blocked) {}
     /// Anything else worth telling.
     fn note(&mut self, phase: &str, note: &Note) {}

@@ -12,7 +12,7 @@
 //!   type adds to the list; a labelled block `b "l" {...}` becomes `{"l": [{...}]}`), and an
 //!   attribute whose value is an object literal becomes a one-element list, as Nomad's
 //!   `hclutil.BlocksAsAttrs` does;
-//! - durations are Go duration strings ([`parse_duration`]) or integer nanoseconds;
+//! - durations are Go duration strings (`crate::duration::parse`) or integer nanoseconds;
 //! - `constraint` and `affinity` take `attribute`/`operator`/`value` (operator defaults to `=`)
 //!   and the shorthands `version`, `semver`, `regexp`, `set_contains`, `distinct_hosts`,
 //!   `distinct_property` (affinity: `set_contains_any`, `set_contains_all`);
@@ -45,7 +45,6 @@
 //! `template-field-too-new`, `forbidden-job-field`, plus the expression rules of the HCL core's
 //! evaluator (`src/hcl/eval.rs`).
 
-mod duration;
 mod group;
 mod job;
 mod placement;
@@ -59,7 +58,7 @@ use std::ops::Range;
 use hcl_edit::structure::{Block, Body};
 use serde_json::{Map, Value};
 
-use super::model::{field_since, JobRegisterRequest, LIFECYCLE_HOOK_REQUIRED_FROM};
+use super::model::{field_since, JobRegisterRequest};
 use crate::diag::{self, closest, FileId, Finding};
 use crate::hcl::eval::{child, Evaluator, Scope};
 use crate::hcl::{self, header_span, header_text, Dialect, Field, Item, Rules};
@@ -68,8 +67,7 @@ use crate::rules::{
     template_missing_field, template_output_syntax, template_type_mismatch, template_unknown_field,
     Rule,
 };
-use crate::target::NomadVersion;
-pub use duration::{parse_duration, DurationError};
+use crate::target::{NomadVersion, LIFECYCLE_HOOK_REQUIRED};
 use schema::{Entry, Kind, Refusal, Spec, Sub, Top};
 use value::push;
 
@@ -429,7 +427,7 @@ impl Dialect<&'static Spec> for Jobspec {
         let help = if path.ends_with("> lifecycle") && name == "hook" {
             format!(
                 "write `hook = \"prestart\"`, `\"poststart\"` or `\"poststop\"`: Nomad \
-                 {LIFECYCLE_HOOK_REQUIRED_FROM} and later refuse a `lifecycle` without it, and \
+                 {LIFECYCLE_HOOK_REQUIRED} and later refuse a `lifecycle` without it, and \
                  older releases drop the block, so the task would run as a main task"
             )
         } else {

@@ -61,12 +61,9 @@ mod tests {
     use super::super::decode_for;
     use super::super::job::JOB;
     use super::super::schema::{Kind, Spec};
-    use crate::nomad::model::{
-        field_since, Since, FIELD_RELEASES, LIFECYCLE_HOOK_REQUIRED_FROM,
-        VAULT_POLICIES_IGNORED_FROM,
-    };
+    use crate::nomad::model::{field_since, Since, FIELD_RELEASES, VAULT_POLICIES_IGNORED_FROM};
     use crate::rules::{template_field_too_new, template_ignored_field, template_missing_field};
-    use crate::target::{NomadVersion, DEFAULT, KNOWN};
+    use crate::target::{NomadVersion, DEFAULT, KNOWN, LIFECYCLE_HOOK_REQUIRED};
 
     fn v(s: &str) -> NomadVersion {
         s.parse().unwrap_or_else(|e| panic!("{e}"))
@@ -423,10 +420,10 @@ mod tests {
         let f = decode_for(&src, 0, DEFAULT).expect_err("refused");
         let help = f[0].help.as_deref().unwrap_or_default();
         assert!(
-            help.contains(&format!("Nomad {LIFECYCLE_HOOK_REQUIRED_FROM} and later")),
+            help.contains(&format!("Nomad {LIFECYCLE_HOOK_REQUIRED} and later")),
             "{help}"
         );
-        assert!(LIFECYCLE_HOOK_REQUIRED_FROM.requires_lifecycle_hook());
+        assert!(LIFECYCLE_HOOK_REQUIRED.requires_lifecycle_hook());
         assert!(!NomadVersion::new(1, 10, 3).requires_lifecycle_hook());
     }
 }

@@ -9,9 +9,9 @@ use hcl_edit::structure::{Attribute, Block, Body, Structure};
 use hcl_edit::template::{Element, Template};
 use serde_json::{Map, Value};
 
-use super::duration::{parse_duration, DURATION_HELP};
 use super::schema::Ty;
 use super::Decoder;
+use crate::duration::{self, DURATION_HELP};
 use crate::hcl::eval::child;
 use crate::hcl::{describe, header_text, span};
 use crate::rules::{
@@ -84,7 +84,7 @@ impl Decoder<'_> {
                 }
                 whole => whole.map(Value::from),
             },
-            (Ty::Dur, Value::String(s)) => match parse_duration(s) {
+            (Ty::Dur, Value::String(s)) => match duration::parse(s) {
                 Ok(ns) => Some(Value::from(ns)),
                 Err(e) => {
                     let message = format!("`{name}` in {path} is not a duration: {e} `{s}`");

@@ -1,6 +1,8 @@
 //! The offline checker: Nomad's feasibility and fit checks over a node snapshot, in Nomad's
 //! order, filling the same [`AllocMetric`] the scheduler fills.
 //!
+//! [`AllocMetric`]: super::result::AllocMetric
+//!
 //! The order is `scheduler/feasible/stack.go` `NewGenericStack` fed by
 //! `scheduler/util.go` `readyNodesInDCsAndPool`:
 //!
@@ -21,15 +23,17 @@
 //!
 //! After the fit, the nodes a group fits on are checked once more for what Nomad does not check
 //! but the docker driver refuses when the task starts (privileged containers, host volumes):
-//! those nodes are in [`GroupDetail::rejected`].
+//! those nodes are in [`GroupDetail::rejected`](super::result::GroupDetail::rejected).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::explain::{AllocMetric, GroupPlacement, PhasePlacement};
 use super::feasible::{glob, meets, parse_bool, resolve_target, Caches, Constraint};
 use super::nodes::{AllocatedResources, Node};
+use super::result::{
+    AllocMetric, Ask, BaseSet, GroupDetail, GroupPlacement, NodeFact, NodeFree, PhasePlacement,
+};
 use crate::nomad::model::{Job, Task, TaskGroup};
 use crate::phase::Phase;
 
@@ -41,79 +45,12 @@ pub use constraints::{
     group_constraints, job_constraints, job_datacenters, job_pool, Source, Sourced,
 };
 
-/// A node and something about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NodeFact {
-    /// The node's name.
-    pub node: String,
-    /// What it has, or why it is left out.
-    pub fact: String,
-}
-
-impl NodeFact {
-    fn new(n: &Node, fact: &str) -> Self {
-        NodeFact {
-            node: n.label().to_owned(),
-            fact: fact.to_owned(),
-        }
+/// `node` and `fact`.
+fn node_fact(n: &Node, fact: &str) -> NodeFact {
+    NodeFact {
+        node: n.label().to_owned(),
+        fact: fact.to_owned(),
     }
-}
-
-/// A node and what it has free of an exhausted dimension.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NodeFree {
-    /// The node's name.
-    pub node: String,
-    /// Free MHz or MB (negative when over-committed).
-    pub free: i64,
-}
-
-/// What the snapshot says about the job's base node set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct BaseSet {
-    /// Nodes in the snapshot.
-    pub total: usize,
-    /// The job's node pool.
-    pub pool: String,
-    /// The job's datacenter patterns.
-    pub datacenters: Vec<String>,
-    /// Ready nodes in the pool and datacenters (Nomad's `NodesInPool`).
-    pub eligible: Vec<String>,
-    /// Nodes of the pool (and datacenters) that are not ready, with why.
-    pub not_ready: Vec<NodeFact>,
-    /// Ready nodes in other pools, with their pool.
-    pub other_pool: Vec<NodeFact>,
-    /// Ready nodes of the pool in datacenters the patterns miss, with their datacenter.
-    pub other_dc: Vec<NodeFact>,
-}
-
-/// Facts the offline checker knows beyond Nomad's metric.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct GroupDetail {
-    /// The nodes the group fits on.
-    pub feasible: Vec<String>,
-    /// For each filter key, the nodes it filtered, with what they have (the left target's
-    /// value, or why a check failed).
-    pub filtered: BTreeMap<String, Vec<NodeFact>>,
-    /// What one allocation of the group asks for.
-    pub ask: Ask,
-    /// For each exhausted dimension, the nodes with what they have free of it.
-    pub exhausted: BTreeMap<String, Vec<NodeFree>>,
-    /// Nodes the group fits on whose docker driver would refuse a task, with the driver's error.
-    pub rejected: Vec<NodeFact>,
-    /// What the snapshot cannot answer, so was not checked.
-    pub unchecked: Vec<String>,
-}
-
-/// One allocation's resources, as `AllocatedResources.Comparable` sums them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Ask {
-    /// MHz.
-    pub cpu: i64,
-    /// MB.
-    pub memory: i64,
-    /// MB of ephemeral disk.
-    pub disk: i64,
 }
 
 /// CPU and memory of one lifecycle phase.
@@ -476,11 +413,11 @@ pub fn check_job(phase: Phase, job: &Job, nodes: &[Node]) -> PhasePlacement {
         let in_pool = pool == "all" || n.pool() == pool;
         let in_dc = datacenters.iter().any(|p| glob(p, &n.datacenter));
         match (in_pool, n.ready(), in_dc) {
-            (false, Ok(()), _) => base.other_pool.push(NodeFact::new(n, n.pool())),
+            (false, Ok(()), _) => base.other_pool.push(node_fact(n, n.pool())),
             (false, Err(_), _) => {}
-            (true, Err(why), true) => base.not_ready.push(NodeFact::new(n, &why)),
+            (true, Err(why), true) => base.not_ready.push(node_fact(n, &why)),
             (true, Err(_), false) => {}
-            (true, Ok(()), false) => base.other_dc.push(NodeFact::new(n, &n.datacenter)),
+            (true, Ok(()), false) => base.other_dc.push(node_fact(n, &n.datacenter)),
             (true, Ok(()), true) => {
                 base.eligible.push(n.label().to_owned());
                 *available.entry(n.datacenter.clone()).or_default() += 1;
@@ -542,7 +479,7 @@ fn check_group(
                 .filtered
                 .entry(key)
                 .or_default()
-                .push(NodeFact::new(n, &why));
+                .push(node_fact(n, &why));
         };
         if let Some(c) = job_cons
             .iter()
@@ -619,7 +556,7 @@ fn check_group(
         }
         detail.feasible.push(n.label().to_owned());
         if let Some(why) = docker_rejects(n, tg) {
-            detail.rejected.push(NodeFact::new(n, &why));
+            detail.rejected.push(node_fact(n, &why));
         }
     }
     let count = tg.count.unwrap_or(1).max(0) as u64;

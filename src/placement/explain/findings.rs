@@ -1,9 +1,10 @@
 //! [`Explainer`]: placement failures as diagnostics pointing at build.hcl.
 
+use crate::text::{and_list, or_list, plural};
+
 use super::{
-    and_list, check, child, or_list, plural_word, rules, what_nodes_have, Finding, GroupPlacement,
-    Job, Loaded, NodeFact, Phase, PhasePlacement, Pipeline, Range, Rendered, Role, Rule, Source,
-    Sourced, TaskGroup,
+    check, child, rules, what_nodes_have, Finding, GroupPlacement, Job, Loaded, NodeFact, Phase,
+    PhasePlacement, Pipeline, Range, Rendered, Role, Rule, Source, Sourced, TaskGroup,
 };
 
 /// One reason a group (or a whole job) cannot be placed, before merging.
@@ -799,10 +800,6 @@ fn task_phrase(tasks: &[String]) -> String {
         1 => format!("task {}", names[0]),
         _ => format!("tasks {}", and_list(&names)),
     }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {}", plural_word(n, word))
 }
 
 /// Merges the problems that are the same at the same place for several groups or jobs, and

@@ -1,9 +1,9 @@
-//! Placement results and their explanation in build.hcl's terms.
+//! Placement results explained: their text, and their findings in build.hcl's terms.
 //!
 //! [`PhasePlacement`] is one phase's answer to "would it place", in the shape Nomad gives it:
 //! an [`AllocMetric`] per task group (Go `api.AllocationMetric`, as in a plan's or an
 //! evaluation's `FailedTGAllocs`). The offline checker ([`super::check`]) fills it from a node
-//! snapshot and adds what it knows besides ([`GroupDetail`]); [`PhasePlacement::from_nomad`]
+//! snapshot and adds what it knows besides ([`GroupDetail`](super::result::GroupDetail)); [`PhasePlacement::from_nomad`]
 //! fills it from Nomad's own `FailedTGAllocs`. Both are printed by the same code:
 //!
 //! - [`summary`]: the plan's text, each failed group's metric laid out like Nomad's
@@ -16,143 +16,18 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-
-use super::check::{self, BaseSet, GroupDetail, NodeFact, Source, Sourced};
-use super::nodes::nullable;
+use super::check::{self, Source, Sourced};
+use super::result::{AllocMetric, GroupPlacement, NodeFact, PhasePlacement};
+use crate::compile::Compiled;
 use crate::config::Pipeline;
-use crate::diag::Finding;
+use crate::diag::{self, Color, Finding, Sources};
 use crate::hcl::eval::child;
 use crate::load::Loaded;
 use crate::nomad::model::{Job, TaskGroup};
 use crate::phase::{Phase, Role};
 use crate::render::Rendered;
 use crate::rules::{self, Rule};
-
-/// Go `api.AllocationMetric`: why a task group's allocation was not placed. `null` maps read as
-/// empty; fields this model lacks (`Scores`, `ScoreMetaData`, `AllocationTime`) are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AllocMetric {
-    /// `NodesEvaluated`: nodes pulled from the base set.
-    #[serde(rename = "NodesEvaluated", deserialize_with = "nullable")]
-    pub nodes_evaluated: u64,
-    /// `NodesFiltered`: nodes a feasibility check rejected.
-    #[serde(rename = "NodesFiltered", deserialize_with = "nullable")]
-    pub nodes_filtered: u64,
-    /// `NodesInPool`: ready nodes in the job's pool and datacenters.
-    #[serde(rename = "NodesInPool", deserialize_with = "nullable")]
-    pub nodes_in_pool: u64,
-    /// `NodePool`.
-    #[serde(rename = "NodePool", deserialize_with = "nullable")]
-    pub node_pool: String,
-    /// `NodesAvailable`: ready nodes per datacenter.
-    #[serde(rename = "NodesAvailable", deserialize_with = "nullable")]
-    pub nodes_available: BTreeMap<String, u64>,
-    /// `ClassFiltered`: filtered nodes per node class.
-    #[serde(rename = "ClassFiltered", deserialize_with = "nullable")]
-    pub class_filtered: BTreeMap<String, u64>,
-    /// `ConstraintFiltered`: filtered nodes per constraint (`Constraint.String()`) or check.
-    #[serde(rename = "ConstraintFiltered", deserialize_with = "nullable")]
-    pub constraint_filtered: BTreeMap<String, u64>,
-    /// `NodesExhausted`: feasible nodes the allocation does not fit on.
-    #[serde(rename = "NodesExhausted", deserialize_with = "nullable")]
-    pub nodes_exhausted: u64,
-    /// `ClassExhausted`.
-    #[serde(rename = "ClassExhausted", deserialize_with = "nullable")]
-    pub class_exhausted: BTreeMap<String, u64>,
-    /// `DimensionExhausted`: exhausted nodes per dimension (`cpu`, `memory`, `disk`, ...).
-    #[serde(rename = "DimensionExhausted", deserialize_with = "nullable")]
-    pub dimension_exhausted: BTreeMap<String, u64>,
-    /// `QuotaExhausted` (Enterprise).
-    #[serde(rename = "QuotaExhausted", deserialize_with = "nullable")]
-    pub quota_exhausted: Vec<String>,
-    /// `ResourcesExhausted`: per task, what it asked for of the exhausted CPU and memory.
-    #[serde(rename = "ResourcesExhausted", deserialize_with = "nullable")]
-    pub resources_exhausted: BTreeMap<String, ExhaustedResources>,
-    /// `CoalescedFailures`: further failed allocations of the group.
-    #[serde(rename = "CoalescedFailures", deserialize_with = "nullable")]
-    pub coalesced_failures: u64,
-}
-
-/// The part of Go `api.Resources` that `ResourcesExhausted` fills.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ExhaustedResources {
-    /// `CPU`, MHz.
-    #[serde(rename = "CPU", deserialize_with = "nullable")]
-    pub cpu: i64,
-    /// `MemoryMB`.
-    #[serde(rename = "MemoryMB", deserialize_with = "nullable")]
-    pub memory_mb: i64,
-}
-
-/// One phase's placement: each task group of its job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PhasePlacement {
-    /// The phase.
-    pub phase: Phase,
-    /// The job's ID.
-    pub job_id: String,
-    /// Every task group, in job order.
-    pub groups: Vec<GroupPlacement>,
-    /// The base node set as the snapshot shows it (offline only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub base: Option<BaseSet>,
-}
-
-/// One task group's placement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GroupPlacement {
-    /// The group.
-    pub group: String,
-    /// Its `Count`.
-    pub count: u64,
-    /// Whether its allocations would be placed.
-    #[serde(rename = "places")]
-    pub placed: bool,
-    /// How many nodes it fits on (offline; Nomad stops looking after two).
-    #[serde(rename = "feasible_nodes", skip_serializing_if = "Option::is_none")]
-    pub feasible: Option<usize>,
-    /// Nomad's metric (what `FailedTGAllocs` would hold for it).
-    pub metric: AllocMetric,
-    /// What the offline checker knows besides.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<GroupDetail>,
-}
-
-impl PhasePlacement {
-    /// Whether every group would be placed.
-    pub fn places(&self) -> bool {
-        self.groups.iter().all(|g| g.placed)
-    }
-
-    /// The placement Nomad reports for `job`: `failed` is the `FailedTGAllocs` of a plan
-    /// (`POST /v1/job/:id/plan`) or an evaluation; a group not in it is placed.
-    pub fn from_nomad(phase: Phase, job: &Job, failed: &BTreeMap<String, AllocMetric>) -> Self {
-        PhasePlacement {
-            phase,
-            job_id: job.id.clone().unwrap_or_default(),
-            groups: job
-                .task_groups
-                .iter()
-                .map(|tg| {
-                    let name = tg.name.clone().unwrap_or_default();
-                    let metric = failed.get(&name).cloned();
-                    GroupPlacement {
-                        count: tg.count.unwrap_or(1).max(0) as u64,
-                        placed: metric.is_none(),
-                        feasible: None,
-                        metric: metric.unwrap_or_default(),
-                        detail: None,
-                        group: name,
-                    }
-                })
-                .collect(),
-            base: None,
-        }
-    }
-}
+use crate::text::{and_list, plural, plural_word};
 
 /// Go's `%q` for the strings Nomad quotes in its metric lines.
 fn go_quote(s: &str) -> String {
@@ -231,6 +106,55 @@ pub fn format_alloc_metrics(m: &AllocMetric, prefix: &str) -> String {
     out
 }
 
+/// The lines `run` and `status` print for a group Nomad could not place: a header, then
+/// Nomad's metric lines ([`format_alloc_metrics`]).
+pub fn blocked_text(phase: &str, group: &str, m: &AllocMetric) -> String {
+    let n = m.coalesced_failures + 1;
+    format!(
+        "{phase}: cannot place task group {} ({}):\n{}",
+        go_quote(group),
+        plural(n, "allocation"),
+        format_alloc_metrics(m, "  ")
+    )
+}
+
+/// The build.hcl that jobs on the cluster were compiled from, with what is needed to explain
+/// Nomad's placement failures (a plan's or an evaluation's `FailedTGAllocs`) in its terms.
+/// `run`, `status` and the online `plan` explain them with the same [`Explainer`].
+#[derive(Clone, Copy)]
+pub struct BuildFile<'a> {
+    /// The sources, the build.hcl among them.
+    pub sources: &'a Sources,
+    /// The loaded build.hcl (for its spans).
+    pub loaded: &'a Loaded,
+    /// The jobs compiled from it.
+    pub compiled: &'a Compiled,
+}
+
+impl BuildFile<'_> {
+    /// The findings for Nomad's failures of phase `phase` (its name, as jobs' `nomad-build.phase`
+    /// meta and `run` name it); none for a phase the file does not declare.
+    pub fn findings(&self, phase: &str, failed: &BTreeMap<String, AllocMetric>) -> Vec<Finding> {
+        let Some(rendered) = Phase::ALL
+            .into_iter()
+            .find(|p| p.name() == phase)
+            .and_then(|p| self.compiled.phase(p))
+        else {
+            return Vec::new();
+        };
+        let placement = PhasePlacement::from_nomad(rendered.phase, &rendered.job.job, failed);
+        Explainer::new(self.loaded).findings(&[(&placement, rendered)])
+    }
+
+    /// Findings rendered as `validate` renders them.
+    pub fn render(&self, findings: &[Finding], color: Color) -> String {
+        findings
+            .iter()
+            .map(|f| diag::render(f, self.sources, color))
+            .collect()
+    }
+}
+
 /// The plan's text: per phase, Nomad's dry-run line, then each group.
 pub fn summary(phases: &[PhasePlacement]) -> String {
     let mut out = String::new();
@@ -246,16 +170,11 @@ pub fn summary(phases: &[PhasePlacement]) -> String {
         }
         for g in &p.groups {
             if !g.placed {
-                let failed = g.metric.coalesced_failures + 1;
-                let noun = if failed == 1 {
-                    "allocation"
-                } else {
-                    "allocations"
-                };
                 let _ = writeln!(
                     out,
-                    "  Task Group {} (failed to place {failed} {noun}):",
-                    go_quote(&g.group)
+                    "  Task Group {} (failed to place {}):",
+                    go_quote(&g.group),
+                    plural(g.metric.coalesced_failures + 1, "allocation")
                 );
                 out.push_str(&format_alloc_metrics(&g.metric, "    "));
                 continue;
@@ -301,32 +220,6 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
         }
     }
     out
-}
-
-fn plural_word(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_owned()
-    } else {
-        format!("{word}s")
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// `a`, `a or b`, `a, b or c`.
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
 }
 
 /// Node names, at most four, then how many more.

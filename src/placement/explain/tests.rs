@@ -2,6 +2,7 @@
 
 use super::findings::subject;
 use super::*;
+use std::collections::BTreeMap;
 
 /// `FailedTGAllocs` of the plan response in Nomad's API documentation (vendored).
 fn documented_failures() -> BTreeMap<String, AllocMetric> {
