@@ -21,18 +21,6 @@ const COVERED_ELSEWHERE: &[(&str, &str, &str, &str)] = &[
         "a property of the `--nodes` file, not of build.hcl",
     ),
     (
-        "placement-blocked",
-        "tests/run_cluster.rs",
-        "fn blocked_placement_is_explained_and_waited_for_until_capacity_appears",
-        "a blocked evaluation comes from a cluster (the Nomad test double)",
-    ),
-    (
-        "placement-computed-class",
-        "tests/run_cluster.rs",
-        "fn never_placeable_stops_the_job_at_the_placement_timeout",
-        "Nomad's class-based short cut is reported by a cluster, not by the offline checker",
-    ),
-    (
         "placement-driver-refuses",
         "tests/plan_offline.rs",
         "fn a_docker_driver_that_refuses_what_nomad_places",
