@@ -19,7 +19,7 @@ use hcl_edit::structure::Block;
 use hcl_edit::Span;
 use serde_json::Value;
 
-pub(crate) use walk::{walk, Dialect, Field, Form, Item, Layout, Rules};
+pub(crate) use walk::{walk, wrong_form, Dialect, Field, Form, Item, Layout, Rules};
 
 /// The byte range of a parsed element (empty at 0 when it has none).
 pub(crate) fn span(s: &impl Span) -> Range<usize> {

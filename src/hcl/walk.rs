@@ -10,8 +10,11 @@ use std::ops::Range;
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
 use super::{header_span, span};
-use crate::diag::Finding;
-use crate::rules::Rule;
+use crate::diag::{FileId, Finding};
+use crate::rules::{
+    attribute_expected, block_expected, duplicate_attribute, duplicate_block, duplicate_label,
+    extra_label, missing_label, missing_required, unknown_attribute, unknown_block, Rule,
+};
 
 /// How a name is written in a body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +194,47 @@ pub(crate) struct Rules {
     pub(crate) extra_label: Rule,
 }
 
+impl Rules {
+    /// The rules of a file a person writes (build.hcl, the operator policy): each problem
+    /// has a rule of its own.
+    pub(crate) const AUTHORED: Rules = Rules {
+        unknown_attribute: unknown_attribute::RULE,
+        unknown_block: unknown_block::RULE,
+        block_expected: block_expected::RULE,
+        attribute_expected: attribute_expected::RULE,
+        duplicate_attribute: duplicate_attribute::RULE,
+        duplicate_block: duplicate_block::RULE,
+        duplicate_label: duplicate_label::RULE,
+        missing: missing_required::RULE,
+        missing_label: missing_label::RULE,
+        extra_label: extra_label::RULE,
+    };
+}
+
+/// [`Dialect::wrong_form`] for a file a person writes: `item`, a name of file `file`, is
+/// written as an attribute where it is a block, or the other way round.
+pub(crate) fn wrong_form(file: FileId, rule: &Rule, item: Item<'_>) -> Finding {
+    let name = item.name();
+    match item {
+        Item::Attribute(_) => rule
+            .finding(
+                file,
+                item.key_span(),
+                format!("`{name}` is a block, not an attribute"),
+            )
+            .label("written as an attribute")
+            .help(format!("write `{name} {{ ... }}` without `=`")),
+        Item::Block(_) => rule
+            .finding(
+                file,
+                item.head_span(),
+                format!("`{name}` is an attribute, not a block"),
+            )
+            .label("written as a block")
+            .help(format!("write `{name} = ...`")),
+    }
+}
+
 /// How one decoder reports what the walker finds. Each method makes the finding of one
 /// problem with the rule it is given (the matching one of [`Dialect::RULES`]); `place` is how
 /// the decoder names the place in messages.
@@ -351,18 +395,7 @@ mod tests {
     struct Plain;
 
     impl Dialect<Fields> for Plain {
-        const RULES: Rules = Rules {
-            unknown_attribute: unknown_attribute::RULE,
-            unknown_block: unknown_block::RULE,
-            block_expected: block_expected::RULE,
-            attribute_expected: attribute_expected::RULE,
-            duplicate_attribute: duplicate_attribute::RULE,
-            duplicate_block: duplicate_block::RULE,
-            duplicate_label: duplicate_label::RULE,
-            missing: missing_required::RULE,
-            missing_label: missing_label::RULE,
-            extra_label: extra_label::RULE,
-        };
+        const RULES: Rules = Rules::AUTHORED;
 
         fn unknown(&self, rule: &Rule, item: Item<'_>, _: &Fields, _: &str) -> Finding {
             rule.finding(0, item.key_span(), item.name())

@@ -13,9 +13,9 @@ use crate::hcl::{
     self, describe_type, header_span, span, type_name, Dialect, Field, Form, Item, Layout, Rules,
 };
 use crate::rules::{
-    attribute_expected, block_expected, duplicate_attribute, duplicate_block, duplicate_label,
-    extra_label, invalid_value, missing_label, missing_pipeline, missing_required, type_mismatch,
-    unknown_attribute, unknown_block, value_out_of_range, Rule,
+    duplicate_attribute, duplicate_block, duplicate_label, extra_label, invalid_value,
+    missing_label, missing_pipeline, type_mismatch, unknown_attribute, unknown_block,
+    value_out_of_range, Rule,
 };
 
 /// How a schema property is written in HCL.
@@ -235,18 +235,7 @@ impl Loader {
 }
 
 impl Dialect<Object> for Loader {
-    const RULES: Rules = Rules {
-        unknown_attribute: unknown_attribute::RULE,
-        unknown_block: unknown_block::RULE,
-        block_expected: block_expected::RULE,
-        attribute_expected: attribute_expected::RULE,
-        duplicate_attribute: duplicate_attribute::RULE,
-        duplicate_block: duplicate_block::RULE,
-        duplicate_label: duplicate_label::RULE,
-        missing: missing_required::RULE,
-        missing_label: missing_label::RULE,
-        extra_label: extra_label::RULE,
-    };
+    const RULES: Rules = Rules::AUTHORED;
 
     fn unknown(&self, rule: &Rule, item: Item<'_>, layout: &Object, what: &str) -> Finding {
         let (name, kind) = (item.name(), item.form().noun());
@@ -278,25 +267,7 @@ impl Dialect<Object> for Loader {
     }
 
     fn wrong_form(&self, rule: &Rule, item: Item<'_>, _: &str) -> Finding {
-        let name = item.name();
-        match item {
-            Item::Attribute(_) => rule
-                .finding(
-                    self.file,
-                    item.key_span(),
-                    format!("`{name}` is a block, not an attribute"),
-                )
-                .label("written as an attribute")
-                .help(format!("write `{name} {{ ... }}` without `=`")),
-            Item::Block(_) => rule
-                .finding(
-                    self.file,
-                    item.head_span(),
-                    format!("`{name}` is an attribute, not a block"),
-                )
-                .label("written as a block")
-                .help(format!("write `{name} = ...`")),
-        }
+        hcl::wrong_form(self.file, rule, item)
     }
 
     fn labels(&self, rule: &Rule, b: &Block, field: &Field<Shape>) -> Finding {

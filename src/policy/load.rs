@@ -14,11 +14,7 @@ use crate::diag::{closest, list, FileId, Finding};
 use crate::hcl::eval::{child, Evaluator, Scope};
 use crate::hcl::{self, header_span, span, Dialect, Field, Item, Layout, Rules};
 use crate::load::syntax_finding;
-use crate::rules::{
-    attribute_expected, block_expected, duplicate_attribute, duplicate_block, duplicate_label,
-    extra_label, invalid_glob, missing_label, missing_required, type_mismatch, unknown_attribute,
-    unknown_block, Rule,
-};
+use crate::rules::{invalid_glob, type_mismatch, Rule};
 
 /// What a name of the policy holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,18 +78,7 @@ struct Words {
 }
 
 impl Dialect<Place> for Words {
-    const RULES: Rules = Rules {
-        unknown_attribute: unknown_attribute::RULE,
-        unknown_block: unknown_block::RULE,
-        block_expected: block_expected::RULE,
-        attribute_expected: attribute_expected::RULE,
-        duplicate_attribute: duplicate_attribute::RULE,
-        duplicate_block: duplicate_block::RULE,
-        duplicate_label: duplicate_label::RULE,
-        missing: missing_required::RULE,
-        missing_label: missing_label::RULE,
-        extra_label: extra_label::RULE,
-    };
+    const RULES: Rules = Rules::AUTHORED;
 
     fn unknown(&self, rule: &Rule, item: Item<'_>, layout: &Place, place: &str) -> Finding {
         let (name, kind) = (item.name(), item.form().noun());
@@ -113,25 +98,7 @@ impl Dialect<Place> for Words {
     }
 
     fn wrong_form(&self, rule: &Rule, item: Item<'_>, _: &str) -> Finding {
-        let name = item.name();
-        match item {
-            Item::Attribute(_) => rule
-                .finding(
-                    self.file,
-                    item.key_span(),
-                    format!("`{name}` is a block, not an attribute"),
-                )
-                .label("written as an attribute")
-                .help(format!("write `{name} {{ ... }}` without `=`")),
-            Item::Block(_) => rule
-                .finding(
-                    self.file,
-                    item.head_span(),
-                    format!("`{name}` is an attribute, not a block"),
-                )
-                .label("written as a block")
-                .help(format!("write `{name} = ...`")),
-        }
+        hcl::wrong_form(self.file, rule, item)
     }
 
     fn labels(&self, rule: &Rule, b: &Block, field: &Field<Kind>) -> Finding {
