@@ -6,76 +6,25 @@
 
 mod common;
 
-use std::process::Command;
-
-/// The `mcp` release `.ci/run` installs.
-const SDK: &str = "mcp==2.3.0";
-
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
 #[test]
 fn python_sdk_client_drives_the_server() {
-    let probe = Command::new(python())
-        .args(["-c", "import mcp.client.stdio, mcp.client.session"])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run `{}` ({e}); the MCP test needs Python 3 with the MCP SDK: \
-                 pip install '{SDK}'",
-                python()
-            )
-        });
-    assert!(
-        probe.status.success(),
-        "the Python MCP SDK is missing (pip install '{SDK}'): {}",
-        String::from_utf8_lossy(&probe.stderr)
+    let report = common::python_mcp_client(
+        "client.py",
+        &[
+            "initialize: server name",
+            "tools/list: validate output schema",
+            "validate broken: rule id",
+            "validate broken: line and column",
+            "render: every phase",
+            "outside (parent, validate): refused",
+            "outside (symlink, render): refused",
+            "secret: an error naming it is redacted",
+            "secret: a value equal to VAULT_TOKEN is redacted",
+            "raw: garbage is dropped, the server answers",
+            "raw: a malformed message gets Invalid Request",
+            "raw: still serving after malformed input",
+        ],
     );
-
-    let out = tempfile::tempdir().expect("tempdir");
-    let report = out.path().join("report.json");
-    let run = Command::new(python())
-        .arg(common::root().join("tests/mcp/client.py"))
-        .arg(env!("CARGO_BIN_EXE_nomad-build"))
-        .arg(common::root())
-        .arg(&report)
-        .output()
-        .expect("the client runs");
-    assert!(
-        run.status.success(),
-        "the MCP client failed:\n{}\n{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-
-    let text = std::fs::read_to_string(&report).expect("the client wrote its report");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
-    let passed: Vec<&str> = report["passed"]
-        .as_array()
-        .expect("passed")
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
-    for expected in [
-        "initialize: server name",
-        "tools/list: validate output schema",
-        "validate broken: rule id",
-        "validate broken: line and column",
-        "render: every phase",
-        "outside (parent, validate): refused",
-        "outside (symlink, render): refused",
-        "secret: an error naming it is redacted",
-        "secret: a value equal to VAULT_TOKEN is redacted",
-        "raw: garbage is dropped, the server answers",
-        "raw: a malformed message gets Invalid Request",
-        "raw: still serving after malformed input",
-    ] {
-        assert!(
-            passed.contains(&expected),
-            "check `{expected}` did not run: {passed:?}"
-        );
-    }
 
     let validator = common::nomad_schema();
     let jobs = report["jobs"].as_array().expect("jobs");

@@ -81,3 +81,57 @@ pub(crate) fn render_dir(dir: &Path, extra: &[&str]) -> (i32, String, Vec<(Strin
     let stderr = stderr.replace(&out_s, "<out>");
     (code, stderr, files)
 }
+
+/// The `mcp` release of the Python SDK that `.ci/run` installs.
+pub(crate) const MCP_SDK: &str = "mcp==2.3.0";
+
+/// Runs `tests/mcp/<script>` (a client on the official Python MCP SDK) against the binary,
+/// asserts that it succeeded and that every check named in `expected` ran, and returns the
+/// report it wrote (`{"passed": [...], ...}`).
+pub(crate) fn python_mcp_client(script: &str, expected: &[&str]) -> serde_json::Value {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let probe = Command::new(&python)
+        .args(["-c", "import mcp.client.stdio, mcp.client.session"])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `{python}` ({e}); the MCP tests need Python 3 with the MCP SDK: \
+                 pip install '{MCP_SDK}'"
+            )
+        });
+    assert!(
+        probe.status.success(),
+        "the Python MCP SDK is missing (pip install '{MCP_SDK}'): {}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = out.path().join("report.json");
+    let run = Command::new(&python)
+        .arg(root().join("tests/mcp").join(script))
+        .arg(env!("CARGO_BIN_EXE_nomad-build"))
+        .arg(root())
+        .arg(&report)
+        .output()
+        .expect("the client runs");
+    assert!(
+        run.status.success(),
+        "the MCP client failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&report).expect("the client wrote its report");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
+    let passed: Vec<&str> = report["passed"]
+        .as_array()
+        .expect("passed")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    for check in expected {
+        assert!(
+            passed.contains(check),
+            "check `{check}` did not run: {passed:?}"
+        );
+    }
+    report
+}
